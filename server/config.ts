@@ -1,0 +1,108 @@
+// Server options: every option with its default, read once from flags and environment.
+import os from 'node:os';
+
+export interface ServerOptions {
+  /** TCP port for HTTP, the signal WebSockets and the host link. Default 7880 (LiveKit's). Env PORT, flag --port. */
+  port: number;
+  /** Address to listen on. Default 0.0.0.0, so that other machines can join. Flag --bind. */
+  bind: string;
+  /**
+   * API keys and their secrets. Default { devkey: 'secret' }, as `livekit-server --dev`.
+   * Env LIVEKIT_API_KEY + LIVEKIT_API_SECRET, or LIVEKIT_KEYS ("key: secret" per line or comma);
+   * flags --api-key + --api-secret.
+   */
+  keys: Record<string, string>;
+  /** Mint tokens for join links at GET /api/token. Default true (dev mode). Flag --no-dev-tokens, env TABSFU_DEV_TOKENS=0. */
+  devTokens: boolean;
+  /** Launch a headless Chromium host tab from the server. Default false. Flag --headless-host. */
+  headlessHost: boolean;
+  /** Serve the pages through Vite's dev server (hot reload) instead of dist/web. Default false. Flag --dev. */
+  dev: boolean;
+  /** Base URL put in join links. Default http://<first LAN IPv4 address>:<port>. Env TABSFU_PUBLIC_URL, flag --public-url. */
+  publicUrl: string;
+  /** Browser binary for --headless-host. Default: the first of /usr/bin/chromium, chromium-browser, google-chrome. Env CHROMIUM. */
+  chromium?: string;
+}
+
+export const DEFAULT_PORT = 7880;
+export const DEFAULT_KEYS: Record<string, string> = { devkey: 'secret' };
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Merges flags over environment over defaults. */
+export function readOptions(argv: string[], env: NodeJS.ProcessEnv): ServerOptions {
+  const flags = parseFlags(argv);
+  const port = Number(flags.get('port') ?? env.PORT ?? DEFAULT_PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`invalid port: ${flags.get('port') ?? env.PORT}`);
+  return {
+    port,
+    bind: String(flags.get('bind') ?? '0.0.0.0'),
+    keys: readKeys(flags, env),
+    devTokens: flags.get('no-dev-tokens') === undefined && env.TABSFU_DEV_TOKENS !== '0',
+    headlessHost: flags.has('headless-host'),
+    dev: flags.has('dev'),
+    publicUrl: String(flags.get('public-url') ?? env.TABSFU_PUBLIC_URL ?? defaultPublicUrl(port)).replace(/\/$/, ''),
+    chromium: (flags.get('chromium') as string | undefined) ?? env.CHROMIUM,
+  };
+}
+
+function readKeys(flags: Map<string, string | true>, env: NodeJS.ProcessEnv): Record<string, string> {
+  const key = flags.get('api-key') ?? env.LIVEKIT_API_KEY;
+  const secret = flags.get('api-secret') ?? env.LIVEKIT_API_SECRET;
+  if (key !== undefined || secret !== undefined) {
+    if (typeof key !== 'string' || typeof secret !== 'string' || !key || !secret) {
+      throw new ConfigError('set both the API key and the API secret (LIVEKIT_API_KEY and LIVEKIT_API_SECRET)');
+    }
+    return { [key]: secret };
+  }
+  if (env.LIVEKIT_KEYS) {
+    const keys: Record<string, string> = {};
+    for (const entry of env.LIVEKIT_KEYS.split(/[\n,]/)) {
+      const at = entry.indexOf(':');
+      if (at < 0) continue;
+      const k = entry.slice(0, at).trim();
+      const s = entry.slice(at + 1).trim();
+      if (k && s) keys[k] = s;
+    }
+    if (!Object.keys(keys).length) throw new ConfigError('LIVEKIT_KEYS holds no "key: secret" pair');
+    return keys;
+  }
+  return { ...DEFAULT_KEYS };
+}
+
+/** --name value, --name=value and bare --flag. */
+function parseFlags(argv: string[]): Map<string, string | true> {
+  const flags = new Map<string, string | true>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith('--')) throw new ConfigError(`unexpected argument: ${arg}`);
+    const eq = arg.indexOf('=');
+    if (eq > 0) { flags.set(arg.slice(2, eq), arg.slice(eq + 1)); continue; }
+    const name = arg.slice(2);
+    const next = argv[i + 1];
+    if (VALUE_FLAGS.has(name)) {
+      if (next === undefined || next.startsWith('--')) throw new ConfigError(`--${name} needs a value`);
+      flags.set(name, next);
+      i++;
+    } else if (BARE_FLAGS.has(name)) {
+      flags.set(name, true);
+    } else {
+      throw new ConfigError(`unknown flag --${name}`);
+    }
+  }
+  return flags;
+}
+
+const VALUE_FLAGS = new Set(['port', 'bind', 'api-key', 'api-secret', 'public-url', 'chromium']);
+const BARE_FLAGS = new Set(['headless-host', 'dev', 'no-dev-tokens']);
+
+function defaultPublicUrl(port: number): string {
+  for (const addrs of Object.values(os.networkInterfaces())) {
+    for (const a of addrs ?? []) {
+      if (a.family === 'IPv4' && !a.internal) return `http://${a.address}:${port}`;
+    }
+  }
+  return `http://localhost:${port}`;
+}

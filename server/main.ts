@@ -1,0 +1,132 @@
+// tabsfu's server: serves the pages, checks tokens, and pipes each signal connection to a host tab.
+// It never touches media.
+import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { WebSocketServer } from 'ws';
+import { HOST_LINK_PATH } from '../src/shared/relay-protocol.js';
+import { ConfigError, readOptions, type ServerOptions } from './config.js';
+import { launchHeadlessHost, type HeadlessHost } from './headless-host.js';
+import { handleApi } from './http-api.js';
+import { builtPages, devPages, type PageHandler } from './pages.js';
+import { Relay } from './relay.js';
+import { admit, answerValidate, refuseUpgrade, requestUrl, signalPathOf } from './signal-upgrade.js';
+
+/** The version reported to clients as serverInfo.version. */
+export const TABSFU_VERSION = '0.1.0';
+
+export interface RunningServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startServer(options: ServerOptions, projectRoot: string, log = console.log): Promise<RunningServer> {
+  const relay = new Relay(TABSFU_VERSION, options.publicUrl, { info: log, warn: log });
+  const pages: PageHandler = options.dev ? await devPages(projectRoot) : builtPages(path.join(projectRoot, 'dist', 'web'));
+  const hostPageUrl = () => `http://localhost:${port}/host`;
+  const hostAvailable = (room: string) => relay.hostFor(room) !== null;
+
+  const server = http.createServer(async (req, res) => {
+    try {
+      const url = requestUrl(req);
+      const signal = signalPathOf(url.pathname);
+      if (signal?.validate) {
+        answerValidate(res, await admit(url, req.headers.authorization, signal.path, options.keys, hostAvailable, hostPageUrl()));
+        return;
+      }
+      if (await handleApi(req, res, url, { options, version: TABSFU_VERSION, hostCount: () => relay.hostCount })) return;
+      await pages(req, res, url.pathname);
+    } catch (e) {
+      log(`request ${req.url} failed: ${(e as Error).stack ?? e}`);
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end('internal error');
+    }
+  });
+
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: 4 * 1024 * 1024 });
+  server.on('upgrade', async (req, socket, head) => {
+    socket.on('error', () => socket.destroy());
+    const url = requestUrl(req);
+    if (url.pathname === HOST_LINK_PATH) {
+      // only pages served by this server may become hosts: a page from another origin must not capture rooms
+      const origin = req.headers.origin;
+      if (origin && new URL(origin).host !== req.headers.host) {
+        refuseUpgrade(socket, { kind: 'refuse', status: 403, reason: 'host links are accepted from this server\'s own pages only' });
+        return;
+      }
+      sockets.handleUpgrade(req, socket, head, (ws) => relay.attachHost(ws));
+      return;
+    }
+    const signal = signalPathOf(url.pathname);
+    if (!signal || signal.validate) {
+      refuseUpgrade(socket, { kind: 'refuse', status: 404, reason: 'not a WebSocket endpoint' });
+      return;
+    }
+    const admission = await admit(url, req.headers.authorization, signal.path, options.keys, hostAvailable, hostPageUrl());
+    if (admission.kind === 'refuse') {
+      refuseUpgrade(socket, admission);
+      return;
+    }
+    sockets.handleUpgrade(req, socket, head, (ws) => relay.attachClient(ws, admission.join));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.bind, resolve);
+  });
+  const port = (server.address() as { port: number }).port;
+
+  let headless: HeadlessHost | null = null;
+  if (options.headlessHost) headless = await launchHeadlessHost(hostPageUrl(), options.chromium, log);
+
+  return {
+    port,
+    async close() {
+      await headless?.close();
+      for (const ws of sockets.clients) ws.terminate();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+function banner(options: ServerOptions, port: number): string {
+  const local = `http://localhost:${port}`;
+  const publicBase = options.port === 0 ? options.publicUrl.replace(/:0$/, `:${port}`) : options.publicUrl;
+  const [apiKey, secret] = Object.entries(options.keys)[0];
+  return [
+    `tabsfu ${TABSFU_VERSION} listening on ${local}`,
+    options.headlessHost
+      ? '  host:  a headless Chromium host tab is running'
+      : `  host:  open ${local}/host in Chromium or Chrome and keep that tab open (or restart with --headless-host)`,
+    `  join:  share ${publicBase}/join/<room> — anyone who opens it enters a name and is in the call`,
+    `  apps:  new Room().connect('ws://localhost:${port}', token) with a token signed by key "${apiKey}"` +
+      (apiKey === 'devkey' && secret === 'secret' ? ', secret "secret"' : ''),
+    options.devTokens ? `  dev tokens: GET ${local}/api/token?room=<room>&name=<name>` : '  dev tokens: off',
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  let options: ServerOptions;
+  try {
+    options = readOptions(process.argv.slice(2), process.env);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(`tabsfu: ${e.message}`);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+  const running = await startServer(options, root);
+  console.log(banner(options, running.port));
+  const stop = () => { running.close().finally(() => process.exit(0)); };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  main().catch((e) => {
+    console.error(`tabsfu: ${e instanceof Error ? e.message : e}`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,167 @@
+// Pipes client signal connections to the host tab that serves their room. The relay never decodes signal
+// payloads and never sees media: it only knows which connection belongs to which host.
+import type { WebSocket, RawData } from 'ws';
+import {
+  CLOSE_CODE,
+  RELAY_PROTOCOL_VERSION,
+  frameSignal,
+  unframeSignal,
+  type HostToServer,
+  type JoinParams,
+  type ServerToHost,
+} from '../src/shared/relay-protocol.js';
+
+interface HostLink {
+  id: string;
+  ws: WebSocket;
+  ready: boolean;
+  rooms: Set<string>;
+  conns: Set<number>;
+}
+
+interface ClientConn {
+  id: number;
+  ws: WebSocket;
+  host: HostLink;
+  room: string;
+}
+
+export interface RelayLog {
+  info(msg: string): void;
+  warn(msg: string): void;
+}
+
+export class Relay {
+  private hosts: HostLink[] = [];
+  private roomHost = new Map<string, HostLink>();
+  private conns = new Map<number, ClientConn>();
+  private nextConn = 1;
+  private nextHost = 1;
+
+  constructor(private readonly serverVersion: string, private readonly publicUrl: string, private readonly log: RelayLog) {}
+
+  get hostCount(): number {
+    return this.hosts.filter((h) => h.ready).length;
+  }
+
+  /** The host that serves `room`, or the least loaded one for a new room; null when no host tab is open. */
+  hostFor(room: string): HostLink | null {
+    const current = this.roomHost.get(room);
+    if (current) return current;
+    let best: HostLink | null = null;
+    for (const h of this.hosts) if (h.ready && (!best || h.rooms.size < best.rooms.size)) best = h;
+    return best;
+  }
+
+  attachHost(ws: WebSocket): void {
+    const host: HostLink = { id: `host-${this.nextHost++}`, ws, ready: false, rooms: new Set(), conns: new Set() };
+    this.hosts.push(host);
+    ws.on('message', (data, isBinary) => this.fromHost(host, data, isBinary));
+    ws.on('close', () => this.detachHost(host));
+    ws.on('error', (e) => this.log.warn(`${host.id} link error: ${e.message}`));
+  }
+
+  attachClient(ws: WebSocket, join: JoinParams): void {
+    const host = this.hostFor(join.room);
+    if (!host) {
+      ws.close(CLOSE_CODE.hostGone, 'no host tab is open');
+      return;
+    }
+    const conn: ClientConn = { id: this.nextConn++, ws, host, room: join.room };
+    this.conns.set(conn.id, conn);
+    host.conns.add(conn.id);
+    // a room belongs to its host from the first connection on, so that later joiners meet the same host
+    if (!host.rooms.has(join.room)) {
+      host.rooms.add(join.room);
+      this.roomHost.set(join.room, host);
+    }
+    this.toHost(host, { kind: 'client-open', conn: conn.id, join });
+    ws.on('message', (data, isBinary) => {
+      if (!isBinary) {
+        ws.close(CLOSE_CODE.malformed, 'tabsfu accepts binary protobuf signal messages only');
+        return;
+      }
+      if (host.ws.readyState === host.ws.OPEN) host.ws.send(frameSignal(conn.id, toBytes(data)));
+    });
+    ws.on('close', (code, reason) => {
+      if (!this.conns.delete(conn.id)) return;
+      host.conns.delete(conn.id);
+      this.toHost(host, { kind: 'client-closed', conn: conn.id, code, reason: reason.toString() });
+    });
+    ws.on('error', () => { /* the close event follows and reports it */ });
+  }
+
+  private fromHost(host: HostLink, data: RawData, isBinary: boolean): void {
+    if (isBinary) {
+      const framed = unframeSignal(toBytes(data));
+      const conn = framed && this.conns.get(framed.conn);
+      if (conn && conn.host === host && conn.ws.readyState === conn.ws.OPEN) conn.ws.send(framed.payload);
+      return;
+    }
+    let msg: HostToServer;
+    try {
+      msg = JSON.parse(data.toString()) as HostToServer;
+    } catch {
+      this.log.warn(`${host.id} sent a text frame that is not JSON; ignored`);
+      return;
+    }
+    switch (msg.kind) {
+      case 'hello':
+        if (msg.version !== RELAY_PROTOCOL_VERSION) {
+          host.ws.close(CLOSE_CODE.linkVersion, `host page speaks link version ${msg.version}, server ${RELAY_PROTOCOL_VERSION}: reload the host page`);
+          return;
+        }
+        host.ready = true;
+        this.toHost(host, { kind: 'welcome', version: RELAY_PROTOCOL_VERSION, hostId: host.id, serverVersion: this.serverVersion, publicUrl: this.publicUrl });
+        this.log.info(`${host.id} connected (${this.hostCount} host tab${this.hostCount === 1 ? '' : 's'} open)`);
+        return;
+      case 'close-client': {
+        const conn = this.conns.get(msg.conn);
+        if (conn && conn.host === host) conn.ws.close(msg.code, truncateReason(msg.reason));
+        return;
+      }
+      case 'rooms': {
+        const now = new Set(msg.rooms);
+        for (const room of host.rooms) {
+          if (!now.has(room) && !this.hasClientsIn(host, room)) {
+            host.rooms.delete(room);
+            if (this.roomHost.get(room) === host) this.roomHost.delete(room);
+          }
+        }
+        return;
+      }
+    }
+  }
+
+  private hasClientsIn(host: HostLink, room: string): boolean {
+    for (const id of host.conns) if (this.conns.get(id)?.room === room) return true;
+    return false;
+  }
+
+  private detachHost(host: HostLink): void {
+    this.hosts = this.hosts.filter((h) => h !== host);
+    for (const room of host.rooms) if (this.roomHost.get(room) === host) this.roomHost.delete(room);
+    for (const id of host.conns) {
+      const conn = this.conns.get(id);
+      this.conns.delete(id);
+      conn?.ws.close(CLOSE_CODE.hostGone, 'the host tab serving this room closed');
+    }
+    if (host.ready) this.log.warn(`${host.id} disconnected (${this.hostCount} host tab${this.hostCount === 1 ? '' : 's'} open)`);
+  }
+
+  private toHost(host: HostLink, msg: ServerToHost): void {
+    if (host.ws.readyState === host.ws.OPEN) host.ws.send(JSON.stringify(msg));
+  }
+}
+
+function toBytes(data: RawData): Uint8Array {
+  if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data));
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/** WebSocket close reasons are limited to 123 bytes. */
+export function truncateReason(reason: string): string {
+  const bytes = Buffer.from(reason);
+  return bytes.byteLength <= 123 ? reason : bytes.subarray(0, 110).toString() + '...';
+}

@@ -1,0 +1,189 @@
+// The host page's half of the media plumbing: it owns every RTCPeerConnection (workers have none) and carries
+// out the worker's commands. It never sees a frame: receivers get RTCRtpScriptTransforms that run in the
+// worker, and subscriber senders' encoded streams are transferred to the worker when they are created.
+import * as Comlink from 'comlink';
+import type {
+  CodecChoice,
+  DownOffer,
+  IceCandidateJson,
+  MediaKind,
+  PeerCommands,
+  PeerSide,
+  RouteName,
+  TransformOptions,
+  WorkerApi,
+} from '../shared/host-bridge';
+import { decoyAudioTrack } from './decoy-audio';
+
+interface Peers {
+  up: RTCPeerConnection | null;
+  down: RTCPeerConnection | null;
+  slots: Map<number, RTCRtpTransceiver>;
+  /** Transforms to attach when a publisher's receiver appears, by mid. */
+  upTransforms: Record<string, TransformOptions>;
+}
+
+export class UnknownPeerError extends Error {
+  override name = 'UnknownPeerError';
+}
+
+const RTC_CONFIG: RTCConfiguration = { bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require', iceServers: [] };
+
+export class PeerHost implements PeerCommands {
+  private peers = new Map<string, Peers>();
+
+  constructor(private readonly worker: Worker, private readonly api: Comlink.Remote<WorkerApi>) {}
+
+  /** Subscriber connections, for the keyframe-request watch. */
+  downConnections(): [string, RTCPeerConnection][] {
+    const out: [string, RTCPeerConnection][] = [];
+    for (const [pid, p] of this.peers) if (p.down) out.push([pid, p.down]);
+    return out;
+  }
+
+  allConnections(): RTCPeerConnection[] {
+    return [...this.peers.values()].flatMap((p) => [p.up, p.down].filter((pc): pc is RTCPeerConnection => !!pc));
+  }
+
+  async openDown(pid: string): Promise<void> {
+    const peers = this.entry(pid, true);
+    if (peers.down) return;
+    const pc = this.connection(pid, 'down');
+    // the client adopts these by label; they also give the first offer a section before any media exists
+    pc.createDataChannel('_reliable', { ordered: true });
+    pc.createDataChannel('_lossy', { ordered: false, maxRetransmits: 0 });
+    peers.down = pc;
+  }
+
+  async addDownSlot(pid: string, slot: number, kind: MediaKind, route: RouteName): Promise<void> {
+    const peers = this.entry(pid);
+    const pc = this.require(peers.down, pid, 'down');
+    if (route === 'encoded-streams') {
+      const t = pc.addTransceiver(kind, { direction: 'inactive' });
+      // Chromium allows this only in the task that created the transceiver
+      const { readable, writable } = (t.sender as RTCRtpSender & { createEncodedStreams(): { readable: ReadableStream; writable: WritableStream } }).createEncodedStreams();
+      peers.slots.set(slot, t);
+      await this.api.attachDownStreams(pid, slot, Comlink.transfer(readable, [readable]), Comlink.transfer(writable, [writable]));
+      return;
+    }
+    let decoy: MediaStreamTrack;
+    if (kind === 'video') {
+      // Chromium's generator; the standard VideoTrackGenerator exists only in workers
+      const Generator = (globalThis as unknown as { MediaStreamTrackGenerator?: new (init: { kind: 'video' }) => MediaStreamTrack & { writable: WritableStream } }).MediaStreamTrackGenerator;
+      if (!Generator) throw new Error('the decoy route needs MediaStreamTrackGenerator (Chromium)');
+      const generator = new Generator({ kind: 'video' });
+      await this.api.attachDecoyGenerator(pid, slot, Comlink.transfer(generator.writable, [generator.writable]));
+      decoy = generator;
+    } else {
+      await this.api.attachDecoyGenerator(pid, slot, null);
+      decoy = decoyAudioTrack();
+    }
+    const t = pc.addTransceiver(decoy, { direction: 'inactive' });
+    t.sender.transform = new RTCRtpScriptTransform(this.worker, { role: 'decoy', pid, slot } satisfies TransformOptions);
+    peers.slots.set(slot, t);
+  }
+
+  async setDownSlot(pid: string, slot: number, codec: CodecChoice | null): Promise<void> {
+    const t = this.entry(pid).slots.get(slot);
+    if (!t) throw new UnknownPeerError(`no slot ${slot} for ${pid}`);
+    if (!codec) {
+      t.direction = 'inactive';
+      return;
+    }
+    const kind = codec.mimeType.split('/')[0] as MediaKind;
+    t.setCodecPreferences(codecPreferences(kind, codec));
+    t.direction = 'sendonly';
+  }
+
+  async offerDown(pid: string, iceRestart: boolean): Promise<DownOffer> {
+    const peers = this.entry(pid);
+    const pc = this.require(peers.down, pid, 'down');
+    const offer = await pc.createOffer({ iceRestart });
+    await pc.setLocalDescription(offer);
+    const mids: Record<number, string> = {};
+    for (const [slot, t] of peers.slots) if (t.mid) mids[slot] = t.mid;
+    return { sdp: pc.localDescription!.sdp, mids };
+  }
+
+  async acceptDownAnswer(pid: string, sdp: string): Promise<void> {
+    const pc = this.require(this.entry(pid).down, pid, 'down');
+    await pc.setRemoteDescription({ type: 'answer', sdp });
+  }
+
+  async answerUp(pid: string, offerSdp: string, upTracks: Record<string, TransformOptions>): Promise<string> {
+    const peers = this.entry(pid, true);
+    peers.upTransforms = upTracks;
+    if (!peers.up) {
+      const pc = this.connection(pid, 'up');
+      pc.ontrack = (e) => {
+        const options = peers.upTransforms[e.transceiver.mid ?? ''];
+        if (options) e.receiver.transform = new RTCRtpScriptTransform(this.worker, options);
+      };
+      peers.up = pc;
+    }
+    const pc = peers.up;
+    await pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
+    for (const t of pc.getTransceivers()) {
+      // plain Opus: RED would wrap each frame in a payload the subscribers' connections did not negotiate
+      if (t.receiver.track.kind === 'audio' && t.currentDirection !== 'stopped') t.setCodecPreferences(codecPreferences('audio', { mimeType: 'audio/opus', fmtp: '' }));
+    }
+    await pc.setLocalDescription(await pc.createAnswer());
+    return pc.localDescription!.sdp;
+  }
+
+  async addRemoteCandidate(pid: string, side: PeerSide, candidate: IceCandidateJson): Promise<void> {
+    const peers = this.entry(pid);
+    const pc = this.require(side === 'up' ? peers.up : peers.down, pid, side);
+    await pc.addIceCandidate(candidate);
+  }
+
+  closePeers(pid: string): void {
+    const peers = this.peers.get(pid);
+    if (!peers) return;
+    this.peers.delete(pid);
+    peers.up?.close();
+    peers.down?.close();
+  }
+
+  private connection(pid: string, side: PeerSide): RTCPeerConnection {
+    const pc = new RTCPeerConnection(RTC_CONFIG);
+    pc.onicecandidate = (e) => void this.api.localCandidate(pid, side, e.candidate ? e.candidate.toJSON() : null);
+    pc.onconnectionstatechange = () => void this.api.peerState(pid, side, pc.connectionState);
+    return pc;
+  }
+
+  private entry(pid: string, create = false): Peers {
+    let peers = this.peers.get(pid);
+    if (!peers && create) {
+      peers = { up: null, down: null, slots: new Map(), upTransforms: {} };
+      this.peers.set(pid, peers);
+    }
+    if (!peers) throw new UnknownPeerError(`no connections for participant ${pid}`);
+    return peers;
+  }
+
+  private require(pc: RTCPeerConnection | null, pid: string, side: PeerSide): RTCPeerConnection {
+    if (!pc) throw new UnknownPeerError(`participant ${pid} has no ${side} connection`);
+    return pc;
+  }
+}
+
+/**
+ * The codec list for a transceiver: the chosen codec first (for H.264, the publisher's profile before other
+ * profiles), then its retransmission format. Nothing else, so the answer cannot pick another codec.
+ */
+export function codecPreferences(kind: MediaKind, choice: CodecChoice): RTCRtpCodec[] {
+  const all = RTCRtpReceiver.getCapabilities(kind)?.codecs ?? [];
+  const wanted = choice.mimeType.toLowerCase();
+  const same = all.filter((c) => c.mimeType.toLowerCase() === wanted);
+  const fmtp = fmtpKey(choice.fmtp);
+  same.sort((a, b) => Number(fmtpKey(b.sdpFmtpLine ?? '') === fmtp) - Number(fmtpKey(a.sdpFmtpLine ?? '') === fmtp));
+  const rtx = kind === 'video' ? all.filter((c) => c.mimeType.toLowerCase() === 'video/rtx') : [];
+  return [...same, ...rtx];
+}
+
+/** The fmtp parameters that tell H.264 variants apart, normalised. */
+function fmtpKey(fmtp: string): string {
+  const params = new Map(fmtp.split(';').map((kv) => kv.trim().split('=') as [string, string]));
+  return `${params.get('profile-level-id')?.toLowerCase() ?? ''}/${params.get('packetization-mode') ?? '0'}`;
+}

@@ -1,0 +1,118 @@
+// Renders the host view: the link to the server, and per room its join link (copy button, QR code),
+// participants and tracks. Rooms the host started by name show before anyone joins them.
+import QRCode from 'qrcode';
+import type { HostView, ParticipantView, RoomView, TrackView } from '../shared/host-bridge';
+
+export function joinLink(publicUrl: string, room: string): string {
+  return `${publicUrl || location.origin}/join/${encodeURIComponent(room)}`;
+}
+
+export class HostPage {
+  private roomsEl: HTMLElement;
+  private statusEl: HTMLElement;
+  private cards = new Map<string, HTMLElement>();
+  private started = new Set<string>();
+  private last: HostView | null = null;
+
+  constructor(root: HTMLElement) {
+    root.innerHTML = `
+      <header><h1>tabsfu host</h1><span class="status" data-testid="link-status">connecting…</span></header>
+      <p class="hint">Keep this tab open: it is the media server. It may sit in the background.</p>
+      <form class="start">
+        <label>Start a room <input name="room" placeholder="room name" required maxlength="128"></label>
+        <button>Show join link</button>
+      </form>
+      <section class="rooms" data-testid="rooms"></section>`;
+    this.roomsEl = root.querySelector('.rooms')!;
+    this.statusEl = root.querySelector('.status')!;
+    const form = root.querySelector('form')!;
+    const input = form.querySelector('input')!;
+    input.value = suggestRoomName();
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const name = input.value.trim();
+      if (!name) return;
+      this.started.add(name);
+      input.value = suggestRoomName();
+      if (this.last) this.render(this.last);
+    });
+  }
+
+  render(view: HostView): void {
+    this.last = view;
+    this.statusEl.textContent =
+      view.linkState === 'open' ? `serving as ${view.hostId} · route ${view.route}` : view.linkState === 'connecting' ? 'connecting to the server…' : `disconnected: ${view.linkError}`;
+    this.statusEl.className = `status ${view.linkState}`;
+    const rooms = new Map<string, RoomView | null>();
+    for (const name of this.started) rooms.set(name, null);
+    for (const r of view.rooms) rooms.set(r.name, r);
+    for (const [name, card] of this.cards) {
+      if (!rooms.has(name)) {
+        card.remove();
+        this.cards.delete(name);
+      }
+    }
+    for (const [name, room] of rooms) this.renderRoom(name, room, view.publicUrl);
+    if (!rooms.size) this.roomsEl.innerHTML = '<p class="empty">No rooms yet. Start one above, or join any room name: rooms open on the first join.</p>';
+    else this.roomsEl.querySelector('.empty')?.remove();
+  }
+
+  private renderRoom(name: string, room: RoomView | null, publicUrl: string): void {
+    let card = this.cards.get(name);
+    if (!card) {
+      card = document.createElement('article');
+      card.className = 'room';
+      card.dataset.room = name;
+      const link = joinLink(publicUrl, name);
+      card.innerHTML = `
+        <div class="room-head">
+          <h2></h2>
+          <div class="link"><a target="_blank" rel="noopener"></a><button class="copy">Copy link</button></div>
+          <img class="qr" alt="QR code of the join link" width="116" height="116">
+        </div>
+        <ul class="participants"></ul>`;
+      card.querySelector('h2')!.textContent = name;
+      const a = card.querySelector('a')!;
+      a.href = link;
+      a.textContent = link;
+      const copy = card.querySelector<HTMLButtonElement>('.copy')!;
+      copy.addEventListener('click', () => copyText(link).then((ok) => { copy.textContent = ok ? 'Copied' : 'Select and copy'; setTimeout(() => (copy.textContent = 'Copy link'), 1500); }));
+      QRCode.toDataURL(link, { margin: 1, width: 116 }).then((url) => (card!.querySelector<HTMLImageElement>('.qr')!.src = url), () => {});
+      this.roomsEl.append(card);
+      this.cards.set(name, card);
+    }
+    const list = card.querySelector('.participants')!;
+    const people = room?.participants ?? [];
+    card.classList.toggle('waiting', !room);
+    list.innerHTML = people.length ? people.map(participantRow).join('') : '<li class="none">nobody here yet</li>';
+  }
+}
+
+function participantRow(p: ParticipantView): string {
+  const tracks = p.tracks.length ? p.tracks.map(trackRow).join('') : '<span class="track none">no tracks</span>';
+  return `<li data-identity="${esc(p.identity)}"><strong>${esc(p.name || p.identity)}</strong> <span class="state">${esc(p.state.toLowerCase())}</span><div class="tracks">${tracks}</div></li>`;
+}
+
+function trackRow(t: TrackView): string {
+  const size = t.kind === 'video' && t.width ? ` ${t.width}×${t.height}` : '';
+  const codec = t.codec ? t.codec.split('/')[1] : 'pending';
+  return `<span class="track ${t.kind}${t.muted ? ' muted' : ''}" data-track="${esc(t.sid)}">${esc(t.source)} · ${esc(codec)}${size} · ${t.frames} frames · ${t.subscribers} subscriber${t.subscribers === 1 ? '' : 's'}${t.muted ? ' · muted' : ''}</span>`;
+}
+
+function esc(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+async function copyText(text: string): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function suggestRoomName(): string {
+  const words = ['maple', 'harbor', 'cobalt', 'meadow', 'ember', 'quartz', 'willow', 'summit'];
+  return `${words[Math.floor(Math.random() * words.length)]}-${Math.floor(100 + Math.random() * 900)}`;
+}

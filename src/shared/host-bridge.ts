@@ -1,0 +1,122 @@
+// The typed bridge between the host page (which owns the RTCPeerConnections, since workers have none) and the
+// host worker (which owns everything else). Both directions go through comlink; no frame ever crosses it.
+
+/** "up" is the participant's publisher connection (media to the host); "down" its subscriber connection. */
+export type PeerSide = 'up' | 'down';
+
+/** How forwarded frames reach a subscriber's sender. See ARCHITECTURE.md, "Forwarding routes". */
+export type RouteName = 'encoded-streams' | 'decoy';
+
+export type MediaKind = 'audio' | 'video';
+
+/** IceCandidateJson and PeerState, spelled out because workers' type library lacks them. */
+export interface IceCandidateJson {
+  candidate?: string;
+  sdpMid?: string | null;
+  sdpMLineIndex?: number | null;
+  usernameFragment?: string | null;
+}
+export type PeerState = 'new' | 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
+
+/** Options of RTCRtpScriptTransforms the page creates; the worker's rtctransform handler reads them. */
+export type TransformOptions =
+  | { role: 'up'; pid: string; trackSid: string }
+  | { role: 'decoy'; pid: string; slot: number };
+
+/** A codec as the publisher negotiated it; subscribers must use the same one, with the same payload type. */
+export interface CodecChoice {
+  /** e.g. video/VP8, audio/opus */
+  mimeType: string;
+  /** a=fmtp parameters, which tell H.264 profiles apart; empty when none. */
+  fmtp: string;
+}
+
+export interface DownOffer {
+  sdp: string;
+  /** The mid each slot's transceiver got, by slot number. */
+  mids: Record<number, string>;
+}
+
+/** Commands the worker gives the page. Every method acts on the connections of one participant (`pid`). */
+export interface PeerCommands {
+  /** Creates the subscriber connection with its `_reliable` and `_lossy` data channels. */
+  openDown(pid: string): Promise<void>;
+  /** Adds a sendonly slot (transceiver) whose frames the worker writes; resolves once the worker holds its streams. */
+  addDownSlot(pid: string, slot: number, kind: MediaKind, route: RouteName): Promise<void>;
+  /** Activates a slot for the publisher's codec, or parks it (null) for reuse. */
+  setDownSlot(pid: string, slot: number, codec: CodecChoice | null): Promise<void>;
+  offerDown(pid: string, iceRestart: boolean): Promise<DownOffer>;
+  acceptDownAnswer(pid: string, sdp: string): Promise<void>;
+  /** Applies a publisher offer and returns the answer; `upTracks` maps mids to the transforms to attach. */
+  answerUp(pid: string, offerSdp: string, upTracks: Record<string, TransformOptions>): Promise<string>;
+  addRemoteCandidate(pid: string, side: PeerSide, candidate: IceCandidateJson): Promise<void>;
+  closePeers(pid: string): void;
+}
+
+/** Settings the host page passes to its worker. */
+export interface HostSettings {
+  /** Default 'encoded-streams'. Host page URL: ?route=decoy */
+  route: RouteName;
+  /** How often the page reads subscribers' keyframe requests from getStats(). Default 250 ms. */
+  keyframePollMs: number;
+}
+
+export const DEFAULT_HOST_SETTINGS: HostSettings = { route: 'encoded-streams', keyframePollMs: 250 };
+
+/** A subscriber's PLI/FIR count on one slot since the last report. */
+export interface KeyframeRequestReport {
+  pid: string;
+  mid: string;
+  count: number;
+}
+
+export interface TrackView {
+  sid: string;
+  kind: MediaKind;
+  source: string;
+  name: string;
+  muted: boolean;
+  codec: string;
+  width: number;
+  height: number;
+  frames: number;
+  bytes: number;
+  keyframes: number;
+  subscribers: number;
+}
+
+export interface ParticipantView {
+  sid: string;
+  identity: string;
+  name: string;
+  state: string;
+  joinedAt: number;
+  tracks: TrackView[];
+}
+
+export interface RoomView {
+  sid: string;
+  name: string;
+  createdAt: number;
+  participants: ParticipantView[];
+}
+
+export interface HostView {
+  linkState: 'connecting' | 'open' | 'closed';
+  linkError: string;
+  hostId: string;
+  publicUrl: string;
+  route: RouteName;
+  rooms: RoomView[];
+}
+
+/** What the page calls on the worker. */
+export interface WorkerApi {
+  start(commands: MessagePort, settings: HostSettings, linkUrl: string, onView: (view: HostView) => void): Promise<void>;
+  attachDownStreams(pid: string, slot: number, readable: ReadableStream, writable: WritableStream): void;
+  /** The decoy route's slot; video slots bring their generator's writable, audio slots null. */
+  attachDecoyGenerator(pid: string, slot: number, writable: WritableStream | null): void;
+  localCandidate(pid: string, side: PeerSide, candidate: IceCandidateJson | null): void;
+  peerState(pid: string, side: PeerSide, state: PeerState): void;
+  keyframeRequests(reports: KeyframeRequestReport[]): void;
+}

@@ -1,0 +1,49 @@
+// Gives a peer a camera that shows one flat colour (with a moving block, so the encoder keeps sending) and
+// a microphone that plays one tone. Each peer gets its own, so a test can tell who it sees and hears.
+
+export interface FakeMedia {
+  /** CSS colour of the picture, e.g. rgb(220,40,40) */
+  color: string;
+  /** Frequency of the tone in Hz. */
+  tone: number;
+  width?: number;
+  height?: number;
+}
+
+/** Runs in the page before any script: replaces getUserMedia's devices, nothing else. */
+export function installFakeMedia(media: Required<FakeMedia>): void {
+  const md = navigator.mediaDevices;
+  if (!md) return;
+  md.getUserMedia = async (constraints?: MediaStreamConstraints) => {
+    const tracks: MediaStreamTrack[] = [];
+    if (constraints?.video) {
+      const canvas = document.createElement('canvas');
+      canvas.width = media.width;
+      canvas.height = media.height;
+      const g = canvas.getContext('2d')!;
+      let i = 0;
+      const draw = () => {
+        g.fillStyle = media.color;
+        g.fillRect(0, 0, media.width, media.height);
+        g.fillStyle = '#ffffff';
+        g.fillRect((i++ * 4) % media.width, media.height - 14, 12, 12);
+      };
+      draw();
+      setInterval(draw, 33);
+      tracks.push(canvas.captureStream(30).getVideoTracks()[0]);
+    }
+    if (constraints?.audio) {
+      const ctx = new AudioContext();
+      const osc = ctx.createOscillator();
+      osc.frequency.value = media.tone;
+      const gain = ctx.createGain();
+      gain.gain.value = 0.5;
+      const dst = ctx.createMediaStreamDestination();
+      osc.connect(gain).connect(dst);
+      osc.start();
+      void ctx.resume();
+      tracks.push(dst.stream.getAudioTracks()[0]);
+    }
+    return new MediaStream(tracks);
+  };
+}

@@ -1,0 +1,39 @@
+// The host tab for a test: its own browser context, the real host page, and a wait until the server
+// counts it as the only host, so that rooms cannot land on another test's host.
+import type { Browser, BrowserContext, Page } from '@playwright/test';
+
+export interface Host {
+  context: BrowserContext;
+  page: Page;
+  close(): Promise<void>;
+}
+
+export async function openHost(browser: Browser, baseUrl: string, query = ''): Promise<Host> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.log(`[host] page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') console.log(`[host] ${m.text()}`);
+  });
+  await page.goto(`${baseUrl}/host${query}`);
+  await page.getByTestId('link-status').filter({ hasText: 'serving as' }).waitFor({ timeout: 15_000 });
+  await waitForHostCount(baseUrl, 1);
+  return {
+    context,
+    page,
+    async close() {
+      await context.close();
+      await waitForHostCount(baseUrl, 0);
+    },
+  };
+}
+
+export async function waitForHostCount(baseUrl: string, n: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const info = (await (await fetch(`${baseUrl}/api/info`)).json()) as { hosts: number };
+    if (info.hosts === n) return;
+    if (Date.now() > deadline) throw new Error(`expected ${n} host tab(s), the server counts ${info.hosts}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

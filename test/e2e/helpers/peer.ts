@@ -1,0 +1,131 @@
+// A person in a call: a browser context of its own (a separate profile), the real join page, and probes that
+// read what that person sees (pixel colours) and hears (tone frequencies).
+import type { Browser, BrowserContext, Page } from '@playwright/test';
+import { type FakeMedia, installFakeMedia } from './fake-media';
+
+export interface Peer {
+  name: string;
+  identity: string;
+  context: BrowserContext;
+  page: Page;
+  media: FakeMedia;
+}
+
+export const COLORS = {
+  red: 'rgb(220,40,40)',
+  green: 'rgb(40,200,60)',
+  blue: 'rgb(40,70,220)',
+  yellow: 'rgb(230,210,40)',
+} as const;
+
+/** Opens the join page in a new browser context, with the peer's own camera colour and tone. */
+export async function joinPeer(browser: Browser, baseUrl: string, room: string, name: string, media: FakeMedia): Promise<Peer> {
+  const context = await browser.newContext();
+  await context.addInitScript(installFakeMedia, { width: 320, height: 180, ...media });
+  const page = await context.newPage();
+  return joinInPage(context, page, baseUrl, room, name, media);
+}
+
+/** Joins from a page the caller opened (e.g. a tab beside the host page). */
+export async function joinInPage(context: BrowserContext, page: Page, baseUrl: string, room: string, name: string, media: FakeMedia): Promise<Peer> {
+  page.on('pageerror', (e) => console.log(`[${name}] page error: ${e.message}`));
+  await page.goto(`${baseUrl}/join/${encodeURIComponent(room)}`);
+  await page.getByLabel('Your name').fill(name);
+  await page.getByRole('button', { name: 'Join the call' }).click();
+  await page.getByTestId('grid').waitFor();
+  await page.waitForFunction(() => {
+    const room = (window as unknown as { tabsfuRoom?: { localParticipant: { isCameraEnabled: boolean; isMicrophoneEnabled: boolean } } }).tabsfuRoom;
+    return !!room && room.localParticipant.isCameraEnabled && room.localParticipant.isMicrophoneEnabled;
+  }, undefined, { timeout: 20_000 });
+  const identity = await page.evaluate(() => (window as unknown as { tabsfuRoom: { localParticipant: { identity: string } } }).tabsfuRoom.localParticipant.identity);
+  return { name, identity, context, page, media };
+}
+
+/** The centre colour of each remote tile's video, by identity; tiles with no picture yet are left out. */
+export async function seenColors(page: Page): Promise<Record<string, [number, number, number]>> {
+  return page.evaluate(async () => {
+    const out: Record<string, [number, number, number]> = {};
+    const tiles = [...document.querySelectorAll<HTMLElement>('.tile:not(.local)')];
+    for (const tile of tiles) {
+      const video = tile.querySelector('video');
+      if (!video || video.videoWidth === 0) continue;
+      // only a frame that was really presented counts: wait for one, or give up
+      const presented = await Promise.race([
+        new Promise<boolean>((r) => video.requestVideoFrameCallback(() => r(true))),
+        new Promise<boolean>((r) => setTimeout(() => r(false), 1000)),
+      ]);
+      if (!presented) continue;
+      const c = document.createElement('canvas');
+      c.width = 32;
+      c.height = 18;
+      const g = c.getContext('2d', { willReadFrequently: true })!;
+      g.drawImage(video, 0, 0, 32, 18);
+      const d = g.getImageData(16, 6, 1, 1).data;
+      out[tile.dataset.identity!] = [d[0], d[1], d[2]];
+    }
+    return out;
+  });
+}
+
+/** The loudest frequency in each remote participant's microphone track, by identity. */
+export async function heardTones(page: Page): Promise<Record<string, number>> {
+  return page.evaluate(async () => {
+    type Pub = { track?: { mediaStreamTrack: MediaStreamTrack } };
+    type RP = { identity: string; getTrackPublication(source: string): Pub | undefined };
+    const room = (window as unknown as { tabsfuRoom: { remoteParticipants: Map<string, RP> } }).tabsfuRoom;
+    const ctx = new AudioContext();
+    await ctx.resume();
+    const probes: { identity: string; analyser: AnalyserNode }[] = [];
+    for (const p of room.remoteParticipants.values()) {
+      const track = p.getTrackPublication('microphone')?.track?.mediaStreamTrack;
+      if (!track || track.readyState !== 'live') continue;
+      const analyser = ctx.createAnalyser();
+      analyser.fftSize = 8192;
+      ctx.createMediaStreamSource(new MediaStream([track])).connect(analyser);
+      probes.push({ identity: p.identity, analyser });
+    }
+    await new Promise((r) => setTimeout(r, 700));
+    const out: Record<string, number> = {};
+    for (const { identity, analyser } of probes) {
+      const bins = new Float32Array(analyser.frequencyBinCount);
+      analyser.getFloatFrequencyData(bins);
+      let best = 0;
+      for (let i = 1; i < bins.length; i++) if (bins[i] > bins[best]) best = i;
+      // a silent track has no peak worth the name
+      if (bins[best] > -70) out[identity] = (best * ctx.sampleRate) / analyser.fftSize;
+    }
+    await ctx.close();
+    return out;
+  });
+}
+
+export function parseRgb(css: string): [number, number, number] {
+  const m = /rgb\((\d+),\s*(\d+),\s*(\d+)\)/.exec(css);
+  if (!m) throw new Error(`not an rgb() colour: ${css}`);
+  return [Number(m[1]), Number(m[2]), Number(m[3])];
+}
+
+export function closeColor(a: [number, number, number], b: [number, number, number], tolerance = 45): boolean {
+  return Math.abs(a[0] - b[0]) + Math.abs(a[1] - b[1]) + Math.abs(a[2] - b[2]) <= tolerance * 1.5;
+}
+
+/**
+ * Waits until `observer` sees every other peer's colour and hears every other peer's tone.
+ * Returns the last observation, so a failing assertion can show what was seen instead.
+ */
+export async function waitToSeeAndHear(observer: Peer, others: Peer[], timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  let colors: Record<string, [number, number, number]> = {};
+  let tones: Record<string, number> = {};
+  for (;;) {
+    colors = await seenColors(observer.page);
+    tones = await heardTones(observer.page);
+    const ok = others.every((o) => {
+      const c = colors[o.identity];
+      const t = tones[o.identity];
+      return c && closeColor(c, parseRgb(o.media.color)) && t !== undefined && Math.abs(t - o.media.tone) < 25;
+    });
+    if (ok || Date.now() > deadline) return { colors, tones, ok };
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}

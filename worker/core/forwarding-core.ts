@@ -1,0 +1,240 @@
+// Typed binding for the forwarding core (wasm/src/lib.rs), the only code
+// that touches the module's memory. Runs in a Web Worker and in Node, so it
+// uses nothing but WebAssembly and typed arrays.
+//
+// Views over wasm memory are detached whenever the memory grows, so every
+// access goes through `views()`, which re-creates them when `memory.buffer`
+// has changed. The out buffer may also move when `down_open` grows it.
+
+/** The `codec` argument of `frameIn`. */
+export const Codec = { Unknown: 0, VP8: 1, H264: 2, VP9: 3, AV1: 4, Opus: 5 } as const;
+export type Codec = (typeof Codec)[keyof typeof Codec];
+/** Alias of the `Codec` type for call sites that also import the `Codec` values. */
+export type CodecId = Codec;
+
+/** What the frame's bytes said, as reported by `lastFrameClass`. */
+export const FrameClass = { Unknown: 0, Delta: 1, Key: 2 } as const;
+export type FrameClass = (typeof FrameClass)[keyof typeof FrameClass];
+
+export const TrackKind = { Audio: 0, Video: 1 } as const;
+export type TrackKind = (typeof TrackKind)[keyof typeof TrackKind];
+
+/** The "no handle / failed" value (`u32::MAX`). */
+export const NO_HANDLE = 0xffff_ffff;
+
+export interface TrackStats {
+  frames: number;
+  bytes: number;
+  keyframes: number;
+  unknownFrames: number;
+  keyframeRequests: number;
+  /** From the last VP8/VP9 keyframe header; 0 if never seen. */
+  width: number;
+  height: number;
+}
+
+export interface DownStats {
+  frames: number;
+  bytes: number;
+  keyframes: number;
+  droppedWaiting: number;
+  droppedPausedOrNotReady: number;
+  keyframeWants: number;
+  started: boolean;
+}
+
+/** The raw exports. wasm i32 results arrive signed: handles need `>>> 0`. */
+interface CoreExports {
+  memory: WebAssembly.Memory;
+  io_buffer(): number;
+  io_capacity(): number;
+  out_buffer(): number;
+  out_capacity(): number;
+  stats_buffer(): number;
+  stats_capacity(): number;
+  core_reset(): void;
+  set_config(keyframeThrottleMs: number, keyframeRetryMs: number): void;
+  track_open(kind: number): number;
+  track_close(track: number): number;
+  down_open(track: number, nowMs: number): number;
+  down_close(down: number): number;
+  down_set_ready(down: number, ready: number, nowMs: number): void;
+  down_set_paused(down: number, paused: number, nowMs: number): void;
+  frame_in(track: number, codec: number, len: number, prefixLen: number, hintKey: number, nowMs: number): number;
+  last_frame_class(): number;
+  keyframe_wanted(down: number, nowMs: number): void;
+  poll_keyframe_request(nowMs: number): number;
+  next_timeout(nowMs: number): number;
+  track_stats(track: number): number;
+  down_stats(down: number): number;
+}
+
+const EXPORTED_FUNCTIONS = [
+  'io_buffer', 'io_capacity', 'out_buffer', 'out_capacity', 'stats_buffer', 'stats_capacity',
+  'core_reset', 'set_config', 'track_open', 'track_close', 'down_open', 'down_close',
+  'down_set_ready', 'down_set_paused', 'frame_in', 'last_frame_class', 'keyframe_wanted',
+  'poll_keyframe_request', 'next_timeout', 'track_stats', 'down_stats',
+] as const satisfies readonly Exclude<keyof CoreExports, 'memory'>[];
+
+interface Views {
+  buffer: ArrayBuffer;
+  io: Uint8Array;
+  out: Uint32Array;
+  stats: Float64Array;
+}
+
+export class ForwardingCore {
+  /** Loads from bytes, or from a (promised) fetch Response, streaming when the server allows. */
+  static async load(source: BufferSource | Response | Promise<Response>): Promise<ForwardingCore> {
+    const resolved = await source;
+    let instance: WebAssembly.Instance;
+    if (isResponse(resolved)) {
+      if (!resolved.ok) throw new Error(`forwarding core: fetching ${resolved.url} failed: ${resolved.status}`);
+      // instantiateStreaming insists on application/wasm; dev servers do not always send it.
+      const streamable = resolved.headers.get('content-type')?.startsWith('application/wasm') ?? false;
+      instance = streamable
+        ? (await WebAssembly.instantiateStreaming(resolved, {})).instance
+        : (await WebAssembly.instantiate(await resolved.arrayBuffer(), {})).instance;
+    } else {
+      instance = (await WebAssembly.instantiate(resolved, {})).instance;
+    }
+    return new ForwardingCore(checkExports(instance.exports));
+  }
+
+  private readonly wasm: CoreExports;
+  private v: Views;
+
+  private constructor(wasm: CoreExports) {
+    this.wasm = wasm;
+    this.v = this.map();
+  }
+
+  /** Bytes of a frame's prefix the core looks at (64). */
+  get ioCapacity(): number {
+    return this.views().io.length;
+  }
+
+  /** Room in the out buffer: at least the largest number of downs on one track. */
+  get outCapacity(): number {
+    return this.views().out.length;
+  }
+
+  coreReset(): void {
+    this.wasm.core_reset();
+  }
+
+  setConfig(keyframeThrottleMs: number, keyframeRetryMs: number): void {
+    this.wasm.set_config(keyframeThrottleMs, keyframeRetryMs);
+  }
+
+  /** Returns a track handle, or `NO_HANDLE`. */
+  trackOpen(kind: TrackKind): number {
+    return this.wasm.track_open(kind) >>> 0;
+  }
+
+  /** Also closes the track's downs. False if the handle was unknown. */
+  trackClose(track: number): boolean {
+    return this.wasm.track_close(track) !== 0;
+  }
+
+  /** Returns a down handle, or `NO_HANDLE` if the track is unknown. */
+  downOpen(track: number, nowMs: number): number {
+    const down = this.wasm.down_open(track, nowMs) >>> 0;
+    this.v = this.map(); // the out buffer may have grown and moved
+    return down;
+  }
+
+  downClose(down: number): boolean {
+    return this.wasm.down_close(down) !== 0;
+  }
+
+  downSetReady(down: number, ready: boolean, nowMs: number): void {
+    this.wasm.down_set_ready(down, ready ? 1 : 0, nowMs);
+  }
+
+  downSetPaused(down: number, paused: boolean, nowMs: number): void {
+    this.wasm.down_set_paused(down, paused ? 1 : 0, nowMs);
+  }
+
+  /**
+   * Decides who receives a frame of `len` bytes. `bytes` is the frame or its
+   * start; at most `ioCapacity` (64) bytes of it are copied into the core.
+   * `hintKey` is the browser's own key/delta flag. Returns the receiving down
+   * handles as a view valid until the next call into the core.
+   */
+  frameIn(track: number, codec: Codec, bytes: ArrayBuffer | Uint8Array, len: number, hintKey: boolean, nowMs: number): Uint32Array {
+    const v = this.views();
+    const prefixLen = Math.min(bytes.byteLength, len, v.io.length);
+    v.io.set(bytes instanceof Uint8Array ? bytes.subarray(0, prefixLen) : new Uint8Array(bytes, 0, prefixLen));
+    const n = this.wasm.frame_in(track, codec, len, prefixLen, hintKey ? 1 : 0, nowMs);
+    return this.views().out.subarray(0, n);
+  }
+
+  lastFrameClass(): FrameClass {
+    return this.wasm.last_frame_class() as FrameClass;
+  }
+
+  /** The subscriber reported loss (PLI/FIR). */
+  keyframeWanted(down: number, nowMs: number): void {
+    this.wasm.keyframe_wanted(down, nowMs);
+  }
+
+  /** A track whose publisher should be asked for a keyframe now, or `NO_HANDLE`. Call until `NO_HANDLE`. */
+  pollKeyframeRequest(nowMs: number): number {
+    return this.wasm.poll_keyframe_request(nowMs) >>> 0;
+  }
+
+  /** When to poll again; `Infinity` when nothing is pending. */
+  nextTimeout(nowMs: number): number {
+    return this.wasm.next_timeout(nowMs);
+  }
+
+  /** Undefined for an unknown handle. */
+  trackStats(track: number): TrackStats | undefined {
+    if (this.wasm.track_stats(track) === 0) return undefined;
+    const s = this.views().stats;
+    return {
+      frames: s[0], bytes: s[1], keyframes: s[2], unknownFrames: s[3],
+      keyframeRequests: s[4], width: s[5], height: s[6],
+    };
+  }
+
+  /** Undefined for an unknown handle. */
+  downStats(down: number): DownStats | undefined {
+    if (this.wasm.down_stats(down) === 0) return undefined;
+    const s = this.views().stats;
+    return {
+      frames: s[0], bytes: s[1], keyframes: s[2], droppedWaiting: s[3],
+      droppedPausedOrNotReady: s[4], keyframeWants: s[5], started: s[6] !== 0,
+    };
+  }
+
+  private views(): Views {
+    if (this.v.buffer !== this.wasm.memory.buffer) this.v = this.map();
+    return this.v;
+  }
+
+  private map(): Views {
+    const w = this.wasm;
+    const buffer = w.memory.buffer;
+    return {
+      buffer,
+      io: new Uint8Array(buffer, w.io_buffer() >>> 0, w.io_capacity() >>> 0),
+      out: new Uint32Array(buffer, w.out_buffer() >>> 0, w.out_capacity() >>> 0),
+      stats: new Float64Array(buffer, w.stats_buffer() >>> 0, w.stats_capacity() >>> 0),
+    };
+  }
+}
+
+function isResponse(x: unknown): x is Response {
+  return typeof Response !== 'undefined' && x instanceof Response;
+}
+
+function checkExports(exports: WebAssembly.Exports): CoreExports {
+  const missing: string[] = EXPORTED_FUNCTIONS.filter((name) => typeof exports[name] !== 'function');
+  if (!(exports.memory instanceof WebAssembly.Memory)) missing.push('memory');
+  if (missing.length > 0) {
+    throw new Error(`forwarding core: module lacks ${missing.join(', ')}; rebuild with node scripts/build-wasm.mjs`);
+  }
+  return exports as unknown as CoreExports;
+}

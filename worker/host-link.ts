@@ -1,0 +1,99 @@
+// The worker's WebSocket to the server: every relayed client connection arrives over it. When the server
+// restarts, the link reconnects by itself; rooms on this host end, because their clients' connections ended.
+import {
+  type HostToServer,
+  RELAY_PROTOCOL_VERSION,
+  type ServerToHost,
+  frameSignal,
+  unframeSignal,
+} from '../src/shared/relay-protocol';
+import { logger } from './log';
+
+const log = logger('host-link');
+
+export interface LinkHandlers {
+  welcome(msg: Extract<ServerToHost, { kind: 'welcome' }>): void;
+  clientOpen(msg: Extract<ServerToHost, { kind: 'client-open' }>): void;
+  clientClosed(conn: number): void;
+  signal(conn: number, payload: Uint8Array): void;
+  stateChanged(state: 'connecting' | 'open' | 'closed', error: string): void;
+}
+
+export class HostLink {
+  private ws: WebSocket | null = null;
+  private retryMs = 500;
+  private stopped = false;
+
+  constructor(private readonly url: string, private readonly handlers: LinkHandlers) {}
+
+  connect(): void {
+    if (this.stopped) return;
+    this.handlers.stateChanged('connecting', '');
+    const ws = new WebSocket(this.url);
+    ws.binaryType = 'arraybuffer';
+    this.ws = ws;
+    ws.onopen = () => {
+      this.retryMs = 500;
+      this.send({ kind: 'hello', version: RELAY_PROTOCOL_VERSION });
+    };
+    ws.onmessage = (e) => this.receive(e.data);
+    ws.onclose = (e) => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      const why = e.reason || `closed with code ${e.code}`;
+      this.handlers.stateChanged('closed', why);
+      if (this.stopped) return;
+      log.warn(`link to the server closed (${why}); retrying in ${this.retryMs} ms`);
+      setTimeout(() => this.connect(), this.retryMs);
+      this.retryMs = Math.min(this.retryMs * 2, 10_000);
+    };
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.ws?.close(1000, 'host stopping');
+  }
+
+  sendSignal(conn: number, payload: Uint8Array): void {
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(frameSignal(conn, payload));
+  }
+
+  closeClient(conn: number, code: number, reason: string): void {
+    this.send({ kind: 'close-client', conn, code, reason });
+  }
+
+  reportRooms(rooms: string[]): void {
+    this.send({ kind: 'rooms', rooms });
+  }
+
+  private send(msg: HostToServer): void {
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(msg));
+  }
+
+  private receive(data: unknown): void {
+    if (data instanceof ArrayBuffer) {
+      const framed = unframeSignal(new Uint8Array(data));
+      if (framed) this.handlers.signal(framed.conn, framed.payload);
+      return;
+    }
+    let msg: ServerToHost;
+    try {
+      msg = JSON.parse(String(data)) as ServerToHost;
+    } catch {
+      log.warn('server sent a text frame that is not JSON; ignored');
+      return;
+    }
+    switch (msg.kind) {
+      case 'welcome':
+        this.handlers.stateChanged('open', '');
+        this.handlers.welcome(msg);
+        return;
+      case 'client-open':
+        this.handlers.clientOpen(msg);
+        return;
+      case 'client-closed':
+        this.handlers.clientClosed(msg.conn);
+        return;
+    }
+  }
+}

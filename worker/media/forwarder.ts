@@ -1,0 +1,208 @@
+// The media path: frames arrive from each published track's receiver transform, the forwarding core decides
+// which subscribers get each one, and each chosen subscriber's sink gets its own clone. Nothing here decodes
+// or encodes; nothing is logged per frame.
+import { type ForwardingCore, NO_HANDLE, TrackKind } from '../core/forwarding-core';
+import { Codec } from '../core/forwarding-core';
+import type { UpTrack } from './up-track';
+import type { DownSink, EncodedFrame } from './down-sink';
+
+/** The publisher-side payload prefix the core reads; the rest of a frame never crosses into WASM. */
+const PREFIX_BYTES = 64;
+
+interface UpEntry {
+  handle: number;
+  track: UpTrack;
+  transformer: RTCRtpScriptTransformer | null;
+}
+
+/** A subscriber's copy of a track in the core. Owners keep this object, never the raw handle: the core
+ * reuses handles, and a copy closed with its track must not close someone else's later. */
+export interface ForwardedDown {
+  readonly handle: number;
+  readonly trackSid: string;
+  closed: boolean;
+}
+
+interface DownEntry extends ForwardedDown {
+  up: UpEntry;
+  sink: DownSink;
+}
+
+export interface ForwarderCounters {
+  /** Frames that arrived from publishers. */
+  framesIn: number;
+  /** Clones handed to subscriber sinks. */
+  framesOut: number;
+  /** Keyframe requests sent to publishers. */
+  keyframeRequests: number;
+  /** Transforms whose track was unknown when they started (closed before media arrived). */
+  orphanTransforms: number;
+}
+
+export class Forwarder {
+  readonly counters: ForwarderCounters = { framesIn: 0, framesOut: 0, keyframeRequests: 0, orphanTransforms: 0 };
+  private upsBySid = new Map<string, UpEntry>();
+  private upsByHandle = new Map<number, UpEntry>();
+  private downs = new Map<number, DownEntry>();
+  /** Transformers that started before their track was registered, by track sid. */
+  private waiting = new Map<string, RTCRtpScriptTransformer>();
+  /** Which track each running transformer feeds; null while its track is unknown or closed. */
+  private owners = new Map<RTCRtpScriptTransformer, UpEntry | null>();
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private timerAt = Infinity;
+
+  constructor(private readonly core: ForwardingCore, private readonly now: () => number = () => performance.now()) {}
+
+  openUp(track: UpTrack): void {
+    if (this.upsBySid.has(track.sid)) return;
+    const handle = this.core.trackOpen(track.kind === 'video' ? TrackKind.Video : TrackKind.Audio);
+    if (handle === NO_HANDLE) throw new Error(`forwarding core refused track ${track.sid}`);
+    const entry: UpEntry = { handle, track, transformer: null };
+    this.upsBySid.set(track.sid, entry);
+    this.upsByHandle.set(handle, entry);
+    const early = this.waiting.get(track.sid);
+    if (early) {
+      this.waiting.delete(track.sid);
+      this.attach(entry, early);
+    }
+  }
+
+  /** Stops forwarding a track; its downs are closed in the core and must be closed by their owners too. */
+  closeUp(track: UpTrack): void {
+    const entry = this.upsBySid.get(track.sid);
+    if (!entry || entry.track !== track) return;
+    this.upsBySid.delete(track.sid);
+    this.upsByHandle.delete(entry.handle);
+    for (const [h, d] of this.downs) {
+      if (d.up !== entry) continue;
+      d.closed = true;
+      this.downs.delete(h);
+    }
+    this.core.trackClose(entry.handle);
+    if (entry.transformer) this.owners.set(entry.transformer, null);
+    entry.transformer = null;
+  }
+
+  /** A receiver transform started on the page for a published track. */
+  attachUpTransformer(trackSid: string, transformer: RTCRtpScriptTransformer): void {
+    const entry = this.upsBySid.get(trackSid);
+    // frames are handed back to the page's decoder even before the track is known, so that it does not
+    // flood the publisher with PLIs
+    this.owners.set(transformer, null);
+    void this.pump(transformer);
+    if (entry) this.attach(entry, transformer);
+    else {
+      this.counters.orphanTransforms++;
+      this.waiting.set(trackSid, transformer);
+    }
+  }
+
+  openDown(track: UpTrack, sink: DownSink): ForwardedDown {
+    const up = this.upsBySid.get(track.sid);
+    if (!up) throw new Error(`track ${track.sid} is not forwarded`);
+    const handle = this.core.downOpen(up.handle, this.now());
+    if (handle === NO_HANDLE) throw new Error(`forwarding core refused a subscriber of ${track.sid}`);
+    const down: DownEntry = { handle, trackSid: track.sid, closed: false, up, sink };
+    this.downs.set(handle, down);
+    return down;
+  }
+
+  closeDown(down: ForwardedDown): void {
+    if (down.closed) return;
+    down.closed = true;
+    this.downs.delete(down.handle);
+    this.core.downClose(down.handle);
+  }
+
+  setDownReady(down: ForwardedDown, ready: boolean): void {
+    if (down.closed) return;
+    this.core.downSetReady(down.handle, ready, this.now());
+    this.drainKeyframeRequests();
+  }
+
+  setDownPaused(down: ForwardedDown, paused: boolean): void {
+    if (down.closed) return;
+    this.core.downSetPaused(down.handle, paused, this.now());
+    this.drainKeyframeRequests();
+  }
+
+  /** A subscriber asked for a keyframe (PLI or FIR). */
+  keyframeWanted(down: ForwardedDown): void {
+    if (down.closed) return;
+    this.core.keyframeWanted(down.handle, this.now());
+    this.drainKeyframeRequests();
+  }
+
+  trackStats(track: UpTrack) {
+    const entry = this.upsBySid.get(track.sid);
+    return entry ? this.core.trackStats(entry.handle) : null;
+  }
+
+  downStats(down: ForwardedDown) {
+    return down.closed ? null : this.core.downStats(down.handle);
+  }
+
+  private attach(entry: UpEntry, transformer: RTCRtpScriptTransformer): void {
+    entry.transformer = transformer;
+    this.owners.set(transformer, entry);
+    // a subscriber may already be waiting for this track's first keyframe
+    this.drainKeyframeRequests();
+  }
+
+  private async pump(transformer: RTCRtpScriptTransformer): Promise<void> {
+    const reader = transformer.readable.getReader();
+    const writer = transformer.writable.getWriter();
+    for (;;) {
+      let result: ReadableStreamReadResult<EncodedFrame>;
+      try {
+        result = await reader.read();
+      } catch {
+        break;
+      }
+      if (result.done) break;
+      const frame = result.value;
+      const entry = this.owners.get(transformer);
+      if (entry && entry.transformer === transformer) this.route(entry, frame);
+      // the host's own decoder gets every frame back; starving it makes the page send PLIs upstream
+      writer.write(frame).catch(() => {});
+    }
+    this.owners.delete(transformer);
+  }
+
+  private route(entry: UpEntry, frame: EncodedFrame): void {
+    this.counters.framesIn++;
+    const data = frame.data;
+    const meta = frame.getMetadata();
+    const codec = entry.track.codecByPt.get(meta.payloadType ?? -1) ?? Codec.Unknown;
+    const hintKey = 'type' in frame && frame.type === 'key';
+    const prefix = new Uint8Array(data, 0, Math.min(PREFIX_BYTES, data.byteLength));
+    const targets = this.core.frameIn(entry.handle, codec, prefix, data.byteLength, hintKey, this.now());
+    for (let i = 0; i < targets.length; i++) {
+      const down = this.downs.get(targets[i]);
+      if (!down) continue;
+      down.sink.write(frame);
+      this.counters.framesOut++;
+    }
+    this.drainKeyframeRequests();
+  }
+
+  private drainKeyframeRequests(): void {
+    const now = this.now();
+    for (let h = this.core.pollKeyframeRequest(now); h !== NO_HANDLE; h = this.core.pollKeyframeRequest(now)) {
+      const t = this.upsByHandle.get(h)?.transformer;
+      if (!t) continue;
+      this.counters.keyframeRequests++;
+      t.sendKeyFrameRequest().catch(() => { /* rejected before the first frame arrives; the retry covers it */ });
+    }
+    const next = this.core.nextTimeout(now);
+    if (next < this.timerAt) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timerAt = next;
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.timerAt = Infinity;
+        this.drainKeyframeRequests();
+      }, Math.max(0, next - now));
+    }
+  }
+}

@@ -1,0 +1,76 @@
+// A track published to the host ("up"): what its publisher announced, where its frames come from, and
+// which subscribers' copies ("downs") it feeds.
+import type { TrackSource, VideoLayer } from '@livekit/protocol';
+import type { CodecChoice, MediaKind } from '../../src/shared/host-bridge';
+import type { ManagedTrack } from '../tracks/room-track-manager';
+import { Codec, type CodecId } from '../core/forwarding-core';
+
+export type UpTrackState = 'open' | 'closing' | 'closed';
+
+export interface UpTrackAnnouncement {
+  cid: string;
+  name: string;
+  kind: MediaKind;
+  source: TrackSource;
+  muted: boolean;
+  width: number;
+  height: number;
+  layers: VideoLayer[];
+  stream: string;
+}
+
+export class UpTrack implements ManagedTrack {
+  state: UpTrackState = 'open';
+  mid = '';
+  /** Mime type of the codec the publisher sends, e.g. video/VP8; empty until negotiated. */
+  mimeType = '';
+  /** The publisher's a=fmtp line for that codec. */
+  fmtp = '';
+  /** Payload type → codec, from the publisher's negotiated section; frames carry the payload type. */
+  readonly codecByPt = new Map<number, CodecId>();
+  /** Publisher-side payload type per mime type (lower case), to check subscribers agree on it. */
+  readonly ptByMime = new Map<string, number>();
+  version = 0;
+
+  constructor(
+    readonly sid: string,
+    readonly publisherSid: string,
+    readonly publisherIdentity: string,
+    public info: UpTrackAnnouncement,
+  ) {}
+
+  get kind(): MediaKind {
+    return this.info.kind;
+  }
+
+  isOpen(): boolean {
+    return this.state === 'open';
+  }
+
+  get codec(): CodecChoice | null {
+    return this.mimeType ? { mimeType: this.mimeType, fmtp: this.fmtp } : null;
+  }
+
+  /** Learns the codecs of the publisher's negotiated section. */
+  setNegotiatedCodecs(codecs: { pt: number; name: string }[], primary: { name: string; fmtp: string }): void {
+    this.codecByPt.clear();
+    this.ptByMime.clear();
+    for (const c of codecs) {
+      this.codecByPt.set(c.pt, codecIdOf(c.name));
+      this.ptByMime.set(`${this.kind}/${c.name}`.toLowerCase(), c.pt);
+    }
+    this.mimeType = `${this.kind}/${primary.name}`;
+    this.fmtp = primary.fmtp;
+  }
+}
+
+export function codecIdOf(encodingName: string): CodecId {
+  switch (encodingName.toLowerCase()) {
+    case 'vp8': return Codec.VP8;
+    case 'h264': return Codec.H264;
+    case 'vp9': return Codec.VP9;
+    case 'av1': return Codec.AV1;
+    case 'opus': return Codec.Opus;
+    default: return Codec.Unknown;
+  }
+}

@@ -1,0 +1,227 @@
+// A participant's subscriber connection ("down"), as the worker sees it: slots (sendonly transceivers the
+// page created), which track each slot carries, and the offer/answer cycle with the client. A slot whose
+// track goes away is parked, not removed, and the next track of its kind reuses it, so a subscriber's SDP
+// never grows a second m-line for what one transceiver can carry.
+import type { Remote } from 'comlink';
+import type { MediaKind, PeerCommands, PeerState, RouteName } from '../../src/shared/host-bridge';
+import { logger } from '../log';
+import type { DownSink } from '../media/down-sink';
+import type { ForwardedDown, Forwarder } from '../media/forwarder';
+import type { UpTrack } from '../media/up-track';
+import { setMsids } from '../sdp/munge';
+import { mediaSections, primaryCodec } from '../sdp/sections';
+
+const log = logger('down-peer');
+
+export interface DownSlot {
+  readonly id: number;
+  readonly kind: MediaKind;
+  mid: string | null;
+  sink: DownSink | null;
+  binding: DownBinding | null;
+  /** Id of the first offer that carried the current binding; 0 until one does. */
+  offeredIn: number;
+  answered: boolean;
+}
+
+export interface DownBinding {
+  readonly up: UpTrack;
+  readonly slot: DownSlot;
+  readonly forwarded: ForwardedDown;
+  ready: boolean;
+  paused: boolean;
+  /** Set when this connection's payload type for the codec differs from the publisher's. */
+  ptMismatch?: boolean;
+}
+
+export type SendOffer = (sdp: string, id: number, midToTrackId: Record<string, string>) => void;
+
+export class DownPeerClosedError extends Error {
+  override name = 'DownPeerClosedError';
+}
+
+export class DownPeer {
+  private slots: DownSlot[] = [];
+  private nextSlotId = 1;
+  private offerId = 0;
+  private inFlight: number | null = null;
+  private again = false;
+  private restartIce = false;
+  private connected = false;
+  private closed = false;
+
+  constructor(
+    readonly pid: string,
+    private readonly commands: Remote<PeerCommands>,
+    private readonly forwarder: Forwarder,
+    private readonly route: RouteName,
+    private sendOffer: SendOffer,
+  ) {}
+
+  async open(): Promise<void> {
+    await this.commands.openDown(this.pid);
+    this.negotiate();
+  }
+
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  /** The page created a slot's streams; the sink stays with the slot for the connection's life. */
+  attachSink(slotId: number, sink: DownSink): void {
+    const slot = this.slots.find((s) => s.id === slotId);
+    if (!slot || this.closed) {
+      sink.close();
+      return;
+    }
+    slot.sink = sink;
+  }
+
+  /** Starts forwarding `up` to this subscriber, on a parked slot of its kind if there is one. */
+  async bind(up: UpTrack): Promise<DownBinding> {
+    if (this.closed) throw new DownPeerClosedError(`subscriber ${this.pid} is closed`);
+    let slot = this.slots.find((s) => s.kind === up.kind && !s.binding && s.sink);
+    if (!slot) {
+      slot = { id: this.nextSlotId++, kind: up.kind, mid: null, sink: null, binding: null, offeredIn: 0, answered: false };
+      this.slots.push(slot);
+      await this.commands.addDownSlot(this.pid, slot.id, up.kind, this.route);
+      if (this.closed) throw new DownPeerClosedError(`subscriber ${this.pid} closed while adding a slot`);
+      if (!slot.sink) throw new Error(`the page created slot ${slot.id} for ${this.pid} without its streams`);
+    }
+    // claim before awaiting, so that a concurrent bind takes another slot
+    const binding: DownBinding = { up, slot, forwarded: this.forwarder.openDown(up, slot.sink!), ready: false, paused: false };
+    slot.binding = binding;
+    slot.offeredIn = 0;
+    slot.answered = false;
+    await this.commands.setDownSlot(this.pid, slot.id, up.codec);
+    this.negotiate();
+    return binding;
+  }
+
+  unbind(binding: DownBinding): void {
+    this.forwarder.closeDown(binding.forwarded);
+    const slot = binding.slot;
+    if (slot.binding !== binding) return;
+    slot.binding = null;
+    if (this.closed) return;
+    this.commands.setDownSlot(this.pid, slot.id, null).then(() => this.negotiate(), () => {});
+  }
+
+  setPaused(binding: DownBinding, paused: boolean): void {
+    binding.paused = paused;
+    this.forwarder.setDownPaused(binding.forwarded, paused);
+  }
+
+  slot(id: number): DownSlot | undefined {
+    return this.slots.find((s) => s.id === id);
+  }
+
+  bindingForMid(mid: string): DownBinding | null {
+    return this.slots.find((s) => s.mid === mid)?.binding ?? null;
+  }
+
+  /** Asks for a new offer; with `iceRestart` the offer restarts ICE (after a resume). */
+  negotiate(iceRestart = false): void {
+    if (iceRestart) this.restartIce = true;
+    if (this.closed) return;
+    if (this.inFlight !== null) {
+      this.again = true;
+      return;
+    }
+    void this.makeOffer();
+  }
+
+  private async makeOffer(): Promise<void> {
+    const id = ++this.offerId;
+    this.inFlight = id;
+    this.again = false;
+    const restart = this.restartIce;
+    this.restartIce = false;
+    try {
+      const offer = await this.commands.offerDown(this.pid, restart);
+      if (this.closed) return;
+      for (const slot of this.slots) slot.mid = offer.mids[slot.id] ?? slot.mid;
+      this.checkPayloadTypes(offer.sdp);
+      const msids = new Map<string, { stream: string; track: string }>();
+      const midToTrackId: Record<string, string> = {};
+      for (const slot of this.slots) {
+        const b = slot.binding;
+        if (!b || !slot.mid) continue;
+        if (!slot.offeredIn) slot.offeredIn = id;
+        msids.set(slot.mid, { stream: `${b.up.publisherSid}|${b.up.sid}`, track: b.up.sid });
+        midToTrackId[slot.mid] = b.up.sid;
+      }
+      this.sendOffer(setMsids(offer.sdp, msids), id, midToTrackId);
+    } catch (e) {
+      this.inFlight = null;
+      if (!this.closed) log.warn(`offer for ${this.pid} failed: ${(e as Error).message}`);
+    }
+  }
+
+  /**
+   * A forwarded frame keeps the publisher's payload type, which cannot be changed; if this connection mapped
+   * the codec to another number, the subscriber would drop every frame. Chromium peers agree by default.
+   */
+  private checkPayloadTypes(sdp: string): void {
+    const sections = new Map(mediaSections(sdp).map((s) => [s.mid, s]));
+    for (const slot of this.slots) {
+      const b = slot.binding;
+      const section = slot.mid ? sections.get(slot.mid) : undefined;
+      const primary = section && primaryCodec(section);
+      if (!b || !primary || !b.up.mimeType) continue;
+      const upPt = b.up.ptByMime.get(b.up.mimeType.toLowerCase());
+      if (upPt !== undefined && upPt !== primary.pt && !b.ptMismatch) {
+        b.ptMismatch = true;
+        log.warn(`${this.pid}: ${b.up.mimeType} is payload type ${primary.pt} here but ${upPt} at the publisher of ${b.up.sid}; frames will not decode`);
+      }
+    }
+  }
+
+  async onAnswer(sdp: string, id: number): Promise<void> {
+    if (id !== this.inFlight) {
+      log.warn(`answer ${id} from ${this.pid} does not match the offer in flight (${this.inFlight}); ignored`);
+      return;
+    }
+    try {
+      await this.commands.acceptDownAnswer(this.pid, sdp);
+    } finally {
+      this.inFlight = null;
+    }
+    for (const slot of this.slots) if (slot.binding && slot.offeredIn && slot.offeredIn <= id) slot.answered = true;
+    this.updateReadiness();
+    if (this.again) this.negotiate();
+  }
+
+  onConnectionState(state: PeerState): void {
+    this.connected = state === 'connected';
+    this.updateReadiness();
+  }
+
+  /** Whether an offer is waiting for the client's answer. */
+  get negotiating(): boolean {
+    return this.inFlight !== null;
+  }
+
+  /** Forwarding starts once the client has answered the offer carrying the slot and the transport is up. */
+  private updateReadiness(): void {
+    for (const slot of this.slots) {
+      const b = slot.binding;
+      if (!b) continue;
+      const ready = this.connected && slot.answered;
+      if (ready !== b.ready) {
+        b.ready = ready;
+        this.forwarder.setDownReady(b.forwarded, ready);
+      }
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const slot of this.slots) {
+      if (slot.binding) this.forwarder.closeDown(slot.binding.forwarded);
+      slot.binding = null;
+      slot.sink?.close();
+    }
+  }
+}

@@ -1,0 +1,91 @@
+// A participant's publisher connection ("up"), as the worker sees it: each offer is matched against the
+// tracks the client announced with AddTrack (the msid track id is the announced cid), answered through the
+// page, and turned into tracks that start and stop.
+import type { Remote } from 'comlink';
+import type { PeerCommands, TransformOptions } from '../../src/shared/host-bridge';
+import { UpTrack } from '../media/up-track';
+import { keepHighestSimulcastLayer } from '../sdp/munge';
+import { mediaSections, offerSends, primaryCodec } from '../sdp/sections';
+
+export interface OfferOutcome {
+  answerSdp: string;
+  /** Tracks whose media section appeared in this offer. */
+  started: UpTrack[];
+  /** Tracks whose media section stopped sending (the client unpublished them). */
+  stopped: UpTrack[];
+}
+
+export class UpOfferError extends Error {
+  override name = 'UpOfferError';
+}
+
+export class UpPeer {
+  /** Tracks announced with AddTrack whose media has not appeared in an offer yet, by cid. */
+  private announced = new Map<string, UpTrack>();
+  private byMid = new Map<string, UpTrack>();
+
+  constructor(readonly pid: string, private readonly commands: Remote<PeerCommands>) {}
+
+  announce(track: UpTrack): void {
+    this.announced.set(track.info.cid, track);
+  }
+
+  isAnnounced(cid: string): boolean {
+    return this.announced.has(cid) || [...this.byMid.values()].some((t) => t.info.cid === cid);
+  }
+
+  get tracks(): UpTrack[] {
+    return [...this.byMid.values()];
+  }
+
+  async answer(offerSdp: string): Promise<OfferOutcome> {
+    let sections;
+    try {
+      sections = mediaSections(offerSdp);
+    } catch (e) {
+      throw new UpOfferError(`unreadable offer: ${(e as Error).message}`);
+    }
+    if (!sections.length) throw new UpOfferError('offer has no media sections');
+    const started: UpTrack[] = [];
+    const stopped: UpTrack[] = [];
+    const sending = new Set<string>();
+    for (const s of sections) {
+      if (s.kind === 'application' || !offerSends(s)) continue;
+      sending.add(s.mid);
+      const current = this.byMid.get(s.mid);
+      const cid = s.msid?.track ?? '';
+      if (current && current.info.cid === cid) continue;
+      if (current) stopped.push(current);
+      const track = this.announced.get(cid);
+      if (!track) {
+        if (current) this.byMid.delete(s.mid);
+        continue; // media nobody announced: answered, but not forwarded
+      }
+      this.announced.delete(cid);
+      track.mid = s.mid;
+      this.byMid.set(s.mid, track);
+      started.push(track);
+    }
+    for (const [mid, track] of this.byMid) {
+      if (!sending.has(mid)) {
+        this.byMid.delete(mid);
+        stopped.push(track);
+      }
+    }
+    const transforms: Record<string, TransformOptions> = {};
+    for (const [mid, t] of this.byMid) transforms[mid] = { role: 'up', pid: this.pid, trackSid: t.sid };
+    const answerSdp = await this.commands.answerUp(this.pid, keepHighestSimulcastLayer(offerSdp), transforms);
+    for (const s of mediaSections(answerSdp)) {
+      const t = this.byMid.get(s.mid);
+      const primary = primaryCodec(s);
+      if (t && primary) t.setNegotiatedCodecs([...s.codecs.values()], primary);
+    }
+    return { answerSdp, started, stopped };
+  }
+
+  /** Forgets a track the participant unpublished or lost. */
+  forget(track: UpTrack): void {
+    this.announced.delete(track.info.cid);
+    if (this.byMid.get(track.mid) === track) this.byMid.delete(track.mid);
+  }
+}

@@ -1,0 +1,24 @@
+// What a participant needs from its room and from the host around it.
+import type { Remote } from 'comlink';
+import type { TrackInfo } from '@livekit/protocol';
+import type { HostSettings, PeerCommands } from '../../src/shared/host-bridge';
+import type { Forwarder } from '../media/forwarder';
+import type { UpTrack } from '../media/up-track';
+import type { RoomTrackManager } from '../tracks/room-track-manager';
+import type { Participant } from './participant';
+
+export interface HostServices {
+  commands: Remote<PeerCommands>;
+  forwarder: Forwarder;
+  settings: HostSettings;
+}
+
+export interface RoomContext extends HostServices {
+  tracks: RoomTrackManager<UpTrack>;
+  trackInfo(track: UpTrack): TrackInfo;
+  /** A track's media started: add it to the track manager, tell everyone, subscribe who wants it. */
+  publish(publisher: Participant, track: UpTrack): void;
+  unpublish(publisher: Participant, track: UpTrack): void;
+  /** Something others see about this participant changed (state, mute, metadata). */
+  participantChanged(p: Participant): void;
+}

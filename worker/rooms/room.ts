@@ -1,0 +1,267 @@
+// A room on this host: its participants, its published tracks, and the rules for joining and closing.
+import {
+  DisconnectReason,
+  JoinResponse,
+  LeaveRequest_Action,
+  ParticipantUpdate,
+  ReconnectResponse,
+  TrackInfo,
+} from '@livekit/protocol';
+import type { JoinParams, TokenRoomConfig } from '../../src/shared/relay-protocol';
+import type { RoomView } from '../../src/shared/host-bridge';
+import { newSid } from '../ids';
+import { logger } from '../log';
+import type { UpTrack } from '../media/up-track';
+import { ParticipantInfo_State, roomInfo, serverInfo, trackInfo } from '../signal/proto';
+import { RoomTrackManager } from '../tracks/room-track-manager';
+import { Participant, type SignalSink } from './participant';
+import type { HostServices, RoomContext } from './room-context';
+
+const log = logger('room');
+
+export interface RoomOptions {
+  /** Seconds a room that nobody joined stays open. Default 300, as LiveKit. */
+  emptyTimeout: number;
+  /** Seconds a room stays open after its last participant left. Default 20, as LiveKit. */
+  departureTimeout: number;
+  /** 0 means no limit. Default 0. */
+  maxParticipants: number;
+}
+
+export const DEFAULT_ROOM_OPTIONS: RoomOptions = { emptyTimeout: 300, departureTimeout: 20, maxParticipants: 0 };
+
+/** Seconds between client pings, and the silence after which a client resumes. LiveKit's values. */
+const PING_INTERVAL = 5;
+const PING_TIMEOUT = 15;
+
+export interface HostIdentity {
+  hostId: string;
+  version: string;
+}
+
+export type JoinOutcome =
+  | { kind: 'joined'; participant: Participant }
+  | { kind: 'resumed'; participant: Participant }
+  | { kind: 'refused'; reason: DisconnectReason; message: string; action: LeaveRequest_Action };
+
+export class Room implements RoomContext {
+  readonly sid = newSid('RM_');
+  readonly createdAtMs = Date.now();
+  readonly options: RoomOptions;
+  readonly tracks = new RoomTrackManager<UpTrack>();
+  private participants = new Map<string, Participant>();
+  private closeTimer: ReturnType<typeof setTimeout> | null = null;
+  private closed = false;
+
+  constructor(
+    readonly name: string,
+    config: TokenRoomConfig,
+    private readonly services: HostServices,
+    private readonly host: HostIdentity,
+    private readonly onClosed: (room: Room) => void,
+  ) {
+    this.options = {
+      emptyTimeout: config.emptyTimeout ?? DEFAULT_ROOM_OPTIONS.emptyTimeout,
+      departureTimeout: config.departureTimeout ?? DEFAULT_ROOM_OPTIONS.departureTimeout,
+      maxParticipants: config.maxParticipants ?? DEFAULT_ROOM_OPTIONS.maxParticipants,
+    };
+    this.scheduleClose(this.options.emptyTimeout);
+  }
+
+  get commands() { return this.services.commands; }
+  get forwarder() { return this.services.forwarder; }
+  get settings() { return this.services.settings; }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  get participantList(): Participant[] {
+    return [...this.participants.values()];
+  }
+
+  bySid(sid: string): Participant | undefined {
+    return this.participants.get(sid);
+  }
+
+  byIdentity(identity: string): Participant | undefined {
+    for (const p of this.participants.values()) if (p.identity === identity) return p;
+    return undefined;
+  }
+
+  trackInfo(track: UpTrack): TrackInfo {
+    return trackInfo(track);
+  }
+
+  /** Admits a client: a new participant, a resumed one, or a refusal with the leave the client should get. */
+  join(params: JoinParams, session: SignalSink): JoinOutcome {
+    const existing = this.byIdentity(params.identity);
+    if (params.reconnect) {
+      if (!existing || existing.isClosed || (params.sid && params.sid !== existing.sid)) {
+        return { kind: 'refused', reason: DisconnectReason.STATE_MISMATCH, message: 'nothing to resume: join again', action: LeaveRequest_Action.RECONNECT };
+      }
+      this.resume(existing, session);
+      return { kind: 'resumed', participant: existing };
+    }
+    if (existing) {
+      log.info(`${params.identity} joined again in ${this.name}: the earlier session leaves`);
+      this.remove(existing, DisconnectReason.DUPLICATE_IDENTITY);
+    }
+    if (this.options.maxParticipants > 0 && this.participants.size >= this.options.maxParticipants) {
+      return { kind: 'refused', reason: DisconnectReason.JOIN_FAILURE, message: `room ${this.name} is full (${this.options.maxParticipants} participants)`, action: LeaveRequest_Action.DISCONNECT };
+    }
+    this.cancelClose();
+    const p = new Participant(params, session, this);
+    this.participants.set(p.sid, p);
+    p.state = ParticipantInfo_State.JOINED;
+    session.send({ case: 'join', value: this.joinResponse(p) });
+    void p.down.open().catch((e: Error) => log.error(`${p.identity}: subscriber connection failed to open: ${e.message}`));
+    this.participantChanged(p);
+    if (p.autoSubscribe && p.grants.canSubscribe) {
+      for (const other of this.participants.values()) {
+        if (other !== p) for (const t of other.publishedTracks) p.subscriptions.subscribe(t.sid);
+      }
+    }
+    log.info(`${p.identity} (${p.sid}) joined ${this.name}; ${this.participants.size} in the room`);
+    return { kind: 'joined', participant: p };
+  }
+
+  private resume(p: Participant, session: SignalSink): void {
+    const old = p.session;
+    p.session = session;
+    if (old && old !== session) old.close(1000, 'resumed on a new connection');
+    session.send({ case: 'reconnect', value: new ReconnectResponse({ iceServers: [], serverInfo: serverInfo(this.host.hostId, this.host.version) }) });
+    // the subscriber's transport may be the reason the client resumed: restart its ICE as LiveKit does
+    p.down.negotiate(true);
+    log.info(`${p.identity} resumed in ${this.name}`);
+  }
+
+  private joinResponse(p: Participant): JoinResponse {
+    return new JoinResponse({
+      room: roomInfo({
+        sid: this.sid,
+        name: this.name,
+        ...this.options,
+        createdAtMs: this.createdAtMs,
+        numParticipants: this.visibleCount(),
+        numPublishers: this.participantList.filter((q) => q.publishedTracks.length > 0).length,
+      }),
+      participant: p.info(),
+      otherParticipants: this.participantList.filter((q) => q !== p && !q.hidden).map((q) => q.info()),
+      serverVersion: serverInfo(this.host.hostId, this.host.version).version,
+      serverInfo: serverInfo(this.host.hostId, this.host.version),
+      subscriberPrimary: true,
+      // lets the client offer its publisher connection at once, in parallel with the subscriber's
+      fastPublish: p.grants.canPublish,
+      pingInterval: PING_INTERVAL,
+      pingTimeout: PING_TIMEOUT,
+    });
+  }
+
+  publish(publisher: Participant, track: UpTrack): void {
+    this.forwarder.openUp(track);
+    this.tracks.add(track, publisher.identity, publisher.sid);
+    publisher.touch();
+    this.participantChanged(publisher);
+    for (const q of this.participants.values()) {
+      if (q !== publisher && q.autoSubscribe && q.grants.canSubscribe) q.subscriptions.subscribe(track.sid);
+    }
+    log.info(`${publisher.identity} published ${track.kind} ${track.sid} (${track.mimeType || 'codec pending'}) in ${this.name}`);
+  }
+
+  unpublish(publisher: Participant, track: UpTrack): void {
+    track.state = 'closed';
+    for (const q of this.participants.values()) q.subscriptions.unsubscribe(track.sid);
+    this.tracks.remove(track);
+    this.forwarder.closeUp(track);
+    if (!publisher.isClosed) {
+      publisher.touch();
+      this.participantChanged(publisher);
+    }
+    log.info(`${publisher.identity} unpublished ${track.kind} ${track.sid} in ${this.name}`);
+  }
+
+  participantChanged(p: Participant): void {
+    if (p.hidden) return;
+    const update = new ParticipantUpdate({ participants: [p.info()] });
+    for (const q of this.participants.values()) if (q !== p) q.send({ case: 'update', value: update });
+  }
+
+  /** Takes a participant out of the room, telling it why unless it asked to leave. */
+  remove(p: Participant, reason: DisconnectReason): void {
+    if (this.participants.get(p.sid) !== p) return;
+    this.participants.delete(p.sid);
+    p.close(reason, reason !== DisconnectReason.CLIENT_INITIATED);
+    this.participantChanged(p);
+    log.info(`${p.identity} left ${this.name} (${DisconnectReason[reason] ?? reason}); ${this.participants.size} in the room`);
+    if (this.participants.size === 0) this.scheduleClose(this.options.departureTimeout);
+  }
+
+  /** Closes the room now: everyone gets a leave with the reason. */
+  close(reason: DisconnectReason = DisconnectReason.ROOM_DELETED): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.cancelClose();
+    for (const p of [...this.participants.values()]) {
+      this.participants.delete(p.sid);
+      p.close(reason, true);
+    }
+    log.info(`room ${this.name} closed`);
+    this.onClosed(this);
+  }
+
+  view(): RoomView {
+    return {
+      sid: this.sid,
+      name: this.name,
+      createdAt: this.createdAtMs,
+      participants: this.participantList.map((p) => ({
+        sid: p.sid,
+        identity: p.identity,
+        name: p.name,
+        state: ParticipantInfo_State[p.state],
+        joinedAt: p.joinedAtMs,
+        tracks: p.publishedTracks.map((t) => {
+          const s = this.forwarder.trackStats(t);
+          let subscribers = 0;
+          for (const q of this.participants.values()) if (q.subscriptions.bindingOf(t.sid)) subscribers++;
+          return {
+            sid: t.sid,
+            kind: t.kind,
+            source: sourceName(t.info.source),
+            name: t.info.name,
+            muted: t.info.muted,
+            codec: t.mimeType,
+            width: s?.width || t.info.width,
+            height: s?.height || t.info.height,
+            frames: s?.frames ?? 0,
+            bytes: s?.bytes ?? 0,
+            keyframes: s?.keyframes ?? 0,
+            subscribers,
+          };
+        }),
+      })),
+    };
+  }
+
+  private visibleCount(): number {
+    return this.participantList.filter((p) => !p.hidden).length;
+  }
+
+  private scheduleClose(seconds: number): void {
+    this.cancelClose();
+    this.closeTimer = setTimeout(() => {
+      if (this.participants.size === 0) this.close(DisconnectReason.ROOM_CLOSED);
+    }, seconds * 1000);
+  }
+
+  private cancelClose(): void {
+    if (this.closeTimer) clearTimeout(this.closeTimer);
+    this.closeTimer = null;
+  }
+}
+
+function sourceName(source: number): string {
+  return ['unknown', 'camera', 'microphone', 'screen_share', 'screen_share_audio'][source] ?? 'unknown';
+}
+

@@ -1,0 +1,133 @@
+// The host's root object in the worker: rooms by name, signal sessions by relay connection, participants by
+// sid, and the host view the page renders.
+import { DisconnectReason } from '@livekit/protocol';
+import type { HostView } from '../src/shared/host-bridge';
+import type { ServerToHost } from '../src/shared/relay-protocol';
+import { HostLink } from './host-link';
+import { logger } from './log';
+import type { Participant } from './rooms/participant';
+import { Room } from './rooms/room';
+import type { HostServices } from './rooms/room-context';
+import { SignalSession } from './signal/session';
+
+const log = logger('sfu');
+
+/** The host's own version, reported in serverInfo.nodeId. */
+export const TABSFU_VERSION = '0.1.0';
+
+export interface SfuOptions {
+  /** How long a participant whose signal connection dropped waits to be resumed. Default 15 s. */
+  resumeWindowMs: number;
+}
+
+export const DEFAULT_SFU_OPTIONS: SfuOptions = { resumeWindowMs: 15_000 };
+
+export class Sfu {
+  private rooms = new Map<string, Room>();
+  private sessions = new Map<number, SignalSession>();
+  private participants = new Map<string, Participant>();
+  private resumeTimers = new Map<Participant, ReturnType<typeof setTimeout>>();
+  private link: HostLink;
+  private view: HostView;
+  private viewTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(
+    linkUrl: string,
+    private readonly services: HostServices,
+    private readonly onView: (view: HostView) => void,
+    private readonly options: SfuOptions = DEFAULT_SFU_OPTIONS,
+  ) {
+    this.view = { linkState: 'connecting', linkError: '', hostId: '', publicUrl: '', route: services.settings.route, rooms: [] };
+    this.link = new HostLink(linkUrl, {
+      welcome: (m) => {
+        this.view.hostId = m.hostId;
+        this.view.publicUrl = m.publicUrl;
+        this.viewChanged();
+      },
+      clientOpen: (m) => this.clientOpen(m),
+      clientClosed: (conn) => {
+        const s = this.sessions.get(conn);
+        this.sessions.delete(conn);
+        s?.clientClosed();
+      },
+      signal: (conn, payload) => this.sessions.get(conn)?.receive(payload),
+      stateChanged: (state, error) => {
+        this.view.linkState = state;
+        this.view.linkError = error;
+        if (state === 'closed') this.linkLost();
+        this.viewChanged();
+      },
+    });
+    this.link.connect();
+    setInterval(() => this.viewChanged(), 1000);
+  }
+
+  participant(sid: string): Participant | undefined {
+    return this.participants.get(sid);
+  }
+
+  private clientOpen({ conn, join }: Extract<ServerToHost, { kind: 'client-open' }>): void {
+    let room = this.rooms.get(join.room);
+    if (!room || room.isClosed) {
+      room = new Room(join.room, join.roomConfig, this.services, { hostId: this.view.hostId, version: TABSFU_VERSION }, (r) => this.roomClosed(r));
+      this.rooms.set(join.room, room);
+      this.reportRooms();
+      log.info(`room ${join.room} created`);
+    }
+    const session = new SignalSession(conn, this.link, {
+      signalLost: (p, r) => this.awaitResume(p, r),
+    });
+    this.sessions.set(conn, session);
+    const p = session.start(join, room);
+    if (p) {
+      this.participants.set(p.sid, p);
+      const timer = this.resumeTimers.get(p);
+      if (timer) clearTimeout(timer);
+      this.resumeTimers.delete(p);
+    }
+    this.viewChanged();
+  }
+
+  private awaitResume(p: Participant, room: Room): void {
+    log.info(`${p.identity} lost its signal connection; waiting ${this.options.resumeWindowMs} ms for a resume`);
+    this.resumeTimers.set(p, setTimeout(() => {
+      this.resumeTimers.delete(p);
+      if (!p.session && !p.isClosed) room.remove(p, DisconnectReason.SIGNAL_CLOSE);
+      this.forget(p);
+      this.viewChanged();
+    }, this.options.resumeWindowMs));
+  }
+
+  private forget(p: Participant): void {
+    if (p.isClosed && this.participants.get(p.sid) === p) this.participants.delete(p.sid);
+  }
+
+  private roomClosed(room: Room): void {
+    if (this.rooms.get(room.name) === room) this.rooms.delete(room.name);
+    for (const [sid, p] of this.participants) if (p.isClosed) this.participants.delete(sid);
+    this.reportRooms();
+    this.viewChanged();
+  }
+
+  /** Without the server, no client can reach this host: end every room so a restarted server starts clean. */
+  private linkLost(): void {
+    for (const s of this.sessions.values()) s.clientClosed();
+    this.sessions.clear();
+    for (const room of [...this.rooms.values()]) room.close(DisconnectReason.SERVER_SHUTDOWN);
+  }
+
+  private reportRooms(): void {
+    this.link.reportRooms([...this.rooms.keys()]);
+  }
+
+  /** Coalesces view updates; the page re-renders at most every 200 ms. */
+  viewChanged(): void {
+    if (this.viewTimer) return;
+    this.viewTimer = setTimeout(() => {
+      this.viewTimer = null;
+      for (const [sid, p] of this.participants) if (p.isClosed) this.participants.delete(sid);
+      this.view.rooms = [...this.rooms.values()].map((r) => r.view());
+      this.onView(structuredClone(this.view));
+    }, 200);
+  }
+}

@@ -1,0 +1,131 @@
+// Turns the host's model into LiveKit protocol messages. Only this file and the session know the wire shapes.
+import {
+  ParticipantInfo,
+  ParticipantInfo_Kind,
+  ParticipantInfo_State,
+  ParticipantPermission,
+  Room as RoomInfo,
+  ServerInfo,
+  ServerInfo_Edition,
+  SimulcastCodecInfo,
+  TrackInfo,
+  TrackSource,
+  TrackType,
+} from '@livekit/protocol';
+import type { VideoGrants } from '../../src/shared/relay-protocol';
+import type { UpTrack } from '../media/up-track';
+
+/**
+ * The LiveKit server version whose client-visible behaviour tabsfu follows. livekit-client gates features on
+ * it (RPC needs 1.8.0 or later), so it is a LiveKit version, not tabsfu's own; nodeId names tabsfu.
+ */
+export const COMPATIBLE_LIVEKIT_VERSION = '1.9.0';
+export const SIGNAL_PROTOCOL = 16;
+
+export function serverInfo(hostId: string, tabsfuVersion: string): ServerInfo {
+  return new ServerInfo({
+    edition: ServerInfo_Edition.Standard,
+    version: COMPATIBLE_LIVEKIT_VERSION,
+    protocol: SIGNAL_PROTOCOL,
+    region: 'tab',
+    nodeId: `tabsfu-${tabsfuVersion}-${hostId}`,
+  });
+}
+
+export function trackInfo(t: UpTrack): TrackInfo {
+  const i = t.info;
+  return new TrackInfo({
+    sid: t.sid,
+    type: i.kind === 'video' ? TrackType.VIDEO : TrackType.AUDIO,
+    name: i.name,
+    muted: i.muted,
+    width: i.width,
+    height: i.height,
+    // the host forwards one layer; see README "What does not work yet"
+    simulcast: false,
+    source: i.source,
+    layers: i.layers,
+    mimeType: t.mimeType,
+    mid: t.mid,
+    stream: i.stream,
+    codecs: t.mimeType ? [new SimulcastCodecInfo({ mimeType: t.mimeType, mid: t.mid, cid: i.cid, layers: i.layers })] : [],
+  });
+}
+
+const SOURCE_BY_NAME: Record<string, TrackSource> = {
+  camera: TrackSource.CAMERA,
+  microphone: TrackSource.MICROPHONE,
+  screen_share: TrackSource.SCREEN_SHARE,
+  screen_share_audio: TrackSource.SCREEN_SHARE_AUDIO,
+};
+
+export function permission(g: VideoGrants): ParticipantPermission {
+  return new ParticipantPermission({
+    canSubscribe: g.canSubscribe,
+    canPublish: g.canPublish,
+    canPublishData: g.canPublishData,
+    canPublishSources: g.canPublishSources.map((s) => SOURCE_BY_NAME[s]).filter((s) => s !== undefined),
+    hidden: g.hidden,
+    canUpdateMetadata: g.canUpdateOwnMetadata,
+  });
+}
+
+export interface ParticipantFacts {
+  sid: string;
+  identity: string;
+  name: string;
+  metadata: string;
+  attributes: Record<string, string>;
+  state: ParticipantInfo_State;
+  joinedAtMs: number;
+  version: number;
+  grants: VideoGrants;
+  tracks: UpTrack[];
+  clientProtocol: number;
+}
+
+export function participantInfo(p: ParticipantFacts): ParticipantInfo {
+  return new ParticipantInfo({
+    sid: p.sid,
+    identity: p.identity,
+    name: p.name,
+    metadata: p.metadata,
+    attributes: p.attributes,
+    state: p.state,
+    tracks: p.tracks.map(trackInfo),
+    joinedAt: BigInt(Math.floor(p.joinedAtMs / 1000)),
+    joinedAtMs: BigInt(Math.floor(p.joinedAtMs)),
+    version: p.version,
+    permission: permission(p.grants),
+    isPublisher: p.tracks.length > 0,
+    kind: ParticipantInfo_Kind.STANDARD,
+    clientProtocol: p.clientProtocol,
+  });
+}
+
+export interface RoomFacts {
+  sid: string;
+  name: string;
+  emptyTimeout: number;
+  departureTimeout: number;
+  maxParticipants: number;
+  createdAtMs: number;
+  numParticipants: number;
+  numPublishers: number;
+}
+
+export function roomInfo(r: RoomFacts): RoomInfo {
+  return new RoomInfo({
+    sid: r.sid,
+    name: r.name,
+    emptyTimeout: r.emptyTimeout,
+    departureTimeout: r.departureTimeout,
+    maxParticipants: r.maxParticipants,
+    creationTime: BigInt(Math.floor(r.createdAtMs / 1000)),
+    creationTimeMs: BigInt(Math.floor(r.createdAtMs)),
+    numParticipants: r.numParticipants,
+    numPublishers: r.numPublishers,
+  });
+}
+
+export { ParticipantInfo_State };

@@ -1,0 +1,178 @@
+// One participant's subscriptions: what it wants, reconciled with what the room's track manager resolves.
+// A wanted track that does not resolve (not published yet, or its copy is closing) is retried; when the
+// resolved copy changes, the old binding is released before the new one is made, so the subscriber's
+// transceiver is reused rather than duplicated.
+import type { RoomTrackManager } from './room-track-manager';
+import type { UpTrack } from '../media/up-track';
+
+export interface Scheduler {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const realScheduler: Scheduler = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+};
+
+/** A subscriber's copy of one track, as the subscriber's down connection made it. */
+export interface Binding {
+  readonly up: UpTrack;
+}
+
+/** What the manager needs of the subscribing participant. */
+export interface Subscriber<B extends Binding> {
+  readonly sid: string;
+  bind(track: UpTrack): Promise<B>;
+  unbind(binding: B): void;
+  /** The subscription could not be made within the give-up time; `reason` is for the client. */
+  subscribeFailed(trackSid: string, reason: string): void;
+}
+
+export interface SubscriptionOptions {
+  /** Delay between attempts while a wanted track does not resolve. Default 200 ms. */
+  retryMs: number;
+  /** After this long without success, report TrackSubscribeFailed (attempts continue). Default 10 s. */
+  failAfterMs: number;
+}
+
+export const DEFAULT_SUBSCRIPTION_OPTIONS: SubscriptionOptions = { retryMs: 200, failAfterMs: 10_000 };
+
+interface Subscription<B> {
+  sid: string;
+  wanted: boolean;
+  binding: B | null;
+  busy: boolean;
+  dirty: boolean;
+  since: number;
+  failed: boolean;
+  retry: unknown;
+}
+
+export class SubscriptionManager<B extends Binding> {
+  private subs = new Map<string, Subscription<B>>();
+  private closed = false;
+
+  constructor(
+    private readonly subscriber: Subscriber<B>,
+    private readonly tracks: RoomTrackManager<UpTrack>,
+    private readonly scheduler: Scheduler = realScheduler,
+    private readonly options: SubscriptionOptions = DEFAULT_SUBSCRIPTION_OPTIONS,
+  ) {}
+
+  subscribe(trackSid: string): void {
+    const sub = this.subs.get(trackSid) ?? this.create(trackSid);
+    if (!sub.wanted) {
+      sub.wanted = true;
+      sub.since = this.scheduler.now();
+      sub.failed = false;
+    }
+    this.reconcile(sub);
+  }
+
+  unsubscribe(trackSid: string): void {
+    const sub = this.subs.get(trackSid);
+    if (!sub) return;
+    sub.wanted = false;
+    this.reconcile(sub);
+  }
+
+  isWanted(trackSid: string): boolean {
+    return this.subs.get(trackSid)?.wanted ?? false;
+  }
+
+  bindingOf(trackSid: string): B | null {
+    return this.subs.get(trackSid)?.binding ?? null;
+  }
+
+  get wantedSids(): string[] {
+    return [...this.subs.values()].filter((s) => s.wanted).map((s) => s.sid);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const sub of this.subs.values()) {
+      this.scheduler.clearTimeout(sub.retry);
+      this.unwatch(sub);
+      if (sub.binding) this.subscriber.unbind(sub.binding);
+      sub.binding = null;
+    }
+    this.subs.clear();
+  }
+
+  private create(sid: string): Subscription<B> {
+    const sub: Subscription<B> = { sid, wanted: false, binding: null, busy: false, dirty: false, since: 0, failed: false, retry: null };
+    this.subs.set(sid, sub);
+    return sub;
+  }
+
+  private reconcile(sub: Subscription<B>): void {
+    if (this.closed) return;
+    if (sub.busy) {
+      sub.dirty = true;
+      return;
+    }
+    this.scheduler.clearTimeout(sub.retry);
+    sub.retry = null;
+    const resolved = sub.wanted ? this.tracks.resolve(sub.sid)?.track ?? null : null;
+    if (sub.binding && sub.binding.up !== resolved) {
+      this.subscriber.unbind(sub.binding);
+      sub.binding = null;
+    }
+    if (!sub.wanted) {
+      this.unwatch(sub);
+      this.subs.delete(sub.sid);
+      return;
+    }
+    this.watch(sub);
+    if (sub.binding) return;
+    if (!resolved) {
+      this.retryLater(sub, 'track is not published or is closing');
+      return;
+    }
+    sub.busy = true;
+    this.subscriber.bind(resolved).then(
+      (binding) => {
+        sub.busy = false;
+        if (this.closed) {
+          this.subscriber.unbind(binding);
+          return;
+        }
+        sub.binding = binding;
+        sub.failed = false;
+        // whatever changed while binding (unsubscribe, a closed or replaced copy) is settled now
+        if (sub.dirty || binding.up !== this.tracks.resolve(sub.sid)?.track || !sub.wanted) {
+          sub.dirty = false;
+          this.reconcile(sub);
+        }
+      },
+      (e: Error) => {
+        sub.busy = false;
+        sub.dirty = false;
+        this.retryLater(sub, e.message);
+      },
+    );
+  }
+
+  private retryLater(sub: Subscription<B>, reason: string): void {
+    if (!sub.failed && this.scheduler.now() - sub.since >= this.options.failAfterMs) {
+      sub.failed = true;
+      this.subscriber.subscribeFailed(sub.sid, reason);
+    }
+    sub.retry = this.scheduler.setTimeout(() => this.reconcile(sub), this.options.retryMs);
+  }
+
+  /** Change and remove notifiers are dropped with the copy they were for, so re-register every time. */
+  private watch(sub: Subscription<B>): void {
+    const key = this.subscriber.sid;
+    this.tracks.changeNotifier(sub.sid).addObserver(key, () => this.reconcile(sub));
+    this.tracks.removeNotifier(sub.sid).addObserver(key, () => this.reconcile(sub));
+  }
+
+  private unwatch(sub: Subscription<B>): void {
+    this.tracks.changeNotifier(sub.sid).removeObserver(this.subscriber.sid);
+    this.tracks.removeNotifier(sub.sid).removeObserver(this.subscriber.sid);
+  }
+}
