@@ -8,8 +8,9 @@
 // the script looks for a toolchain that can actually target wasm32.
 
 import { spawn, spawnSync } from 'node:child_process';
+import { aptInstall as aptInstallWith, canApt, run, which } from './lib/system.mjs';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { delimiter, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { delimiter, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const TARGET = 'wasm32-unknown-unknown';
@@ -18,22 +19,17 @@ const APT_PACKAGES = ['rustc', 'cargo', 'libstd-rust-dev-wasm32', 'lld-14'];
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const crateDir = join(root, 'wasm');
 const outFile = join(crateDir, 'pkg', 'tabsfu_core.wasm');
-const testMode = process.argv.includes('--test');
 
 const log = (msg) => console.log(`[wasm] ${msg}`);
-const fail = (msg) => {
-  console.error(`[wasm] ${msg}`);
-  process.exit(1);
-};
+const aptInstall = (packages) => aptInstallWith(packages, log);
 
-/** Absolute path of `cmd` on PATH, or null. */
-function which(cmd) {
-  if (isAbsolute(cmd)) return existsSync(cmd) ? cmd : null;
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (dir && existsSync(join(dir, cmd))) return join(dir, cmd);
-  }
-  return null;
+export class WasmBuildError extends Error {
+  name = 'WasmBuildError';
 }
+const fail = (msg) => {
+  throw new WasmBuildError(msg);
+};
+let testMode = false;
 
 function capture(cmd, args, env = process.env) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', env });
@@ -85,20 +81,6 @@ function pick(found) {
   return testMode ? found[0] : undefined;
 }
 
-function run(cmd, args, opts = {}) {
-  return spawnSync(cmd, args, { stdio: 'inherit', ...opts }).status ?? 1;
-}
-
-const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
-const canApt = () => isRoot() && which('apt-get') !== null;
-
-function aptInstall(packages) {
-  log(`installing ${packages.join(' ')} with apt-get`);
-  if (run('apt-get', ['update']) !== 0) log('apt-get update failed; trying the install anyway');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  return run('apt-get', ['install', '-y', '--no-install-recommends', ...packages], { env }) === 0;
-}
-
 function findToolchain() {
   let tc = pick(probe());
   if (tc) return tc;
@@ -145,22 +127,24 @@ function cargo(tc, args) {
       process.stderr.write(chunk);
       stderr += chunk;
     });
-    child.on('error', (err) => fail(`could not run ${tc.cargo}: ${err.message}`));
+    child.on('error', (err) => done({ status: 1, stderr: `could not run ${tc.cargo}: ${err.message}` }));
     child.on('close', (status) => done({ status: status ?? 1, stderr }));
   });
 }
 
-async function main() {
+/** Builds the core (or, with `test`, runs its unit tests natively and returns cargo's exit status). */
+export async function buildWasm({ test = false } = {}) {
+  testMode = test;
   if (!testMode && upToDate()) {
     log(`${relative(root, outFile)} is up to date`);
-    return;
+    return 0;
   }
   const tc = findToolchain();
   log(`using ${tc.version} (${tc.rustc})`);
 
   if (testMode) {
     log('running cargo test (native)');
-    process.exit((await cargo(tc, ['test'])).status);
+    return (await cargo(tc, ['test'])).status;
   }
 
   const args = ['build', '--release', '--target', TARGET];
@@ -179,6 +163,15 @@ async function main() {
   copyFileSync(built, outFile);
   const kib = (statSync(outFile).size / 1024).toFixed(1);
   log(`built ${relative(root, outFile)} (${kib} KiB)`);
+  return 0;
 }
 
-await main();
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  buildWasm({ test: process.argv.includes('--test') }).then(
+    (status) => process.exit(status),
+    (e) => {
+      console.error(`[wasm] ${e instanceof WasmBuildError ? e.message : e.stack}`);
+      process.exit(1);
+    },
+  );
+}

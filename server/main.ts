@@ -4,12 +4,12 @@ import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
-import { HOST_LINK_PATH } from '../src/shared/relay-protocol.js';
+import { CLOSE_CODE, HOST_LINK_PATH } from '../src/shared/relay-protocol.js';
 import { ConfigError, readOptions, type ServerOptions } from './config.js';
 import { launchHeadlessHost, type HeadlessHost } from './headless-host.js';
 import { handleApi } from './http-api.js';
 import { builtPages, devPages, type PageHandler } from './pages.js';
-import { Relay } from './relay.js';
+import { Relay, truncateReason } from './relay.js';
 import { admit, answerValidate, refuseUpgrade, requestUrl, signalPathOf } from './signal-upgrade.js';
 
 /** The version reported to clients as serverInfo.version. */
@@ -63,6 +63,11 @@ export async function startServer(options: ServerOptions, projectRoot: string, l
       return;
     }
     const admission = await admit(url, req.headers.authorization, signal.path, options.keys, hostAvailable, hostPageUrl());
+    if (admission.kind === 'refuse' && admission.status === 503) {
+      // livekit-client shows a close reason to its user but not an upgrade's status text: say it that way
+      sockets.handleUpgrade(req, socket, head, (ws) => ws.close(CLOSE_CODE.noHost, truncateReason(admission.reason)));
+      return;
+    }
     if (admission.kind === 'refuse') {
       refuseUpgrade(socket, admission);
       return;

@@ -15,13 +15,6 @@ const log = logger('sfu');
 /** The host's own version, reported in serverInfo.nodeId. */
 export const TABSFU_VERSION = '0.1.0';
 
-export interface SfuOptions {
-  /** How long a participant whose signal connection dropped waits to be resumed. Default 15 s. */
-  resumeWindowMs: number;
-}
-
-export const DEFAULT_SFU_OPTIONS: SfuOptions = { resumeWindowMs: 15_000 };
-
 export class Sfu {
   private rooms = new Map<string, Room>();
   private sessions = new Map<number, SignalSession>();
@@ -35,7 +28,6 @@ export class Sfu {
     linkUrl: string,
     private readonly services: HostServices,
     private readonly onView: (view: HostView) => void,
-    private readonly options: SfuOptions = DEFAULT_SFU_OPTIONS,
   ) {
     this.view = { linkState: 'connecting', linkError: '', hostId: '', publicUrl: '', route: services.settings.route, rooms: [] };
     this.link = new HostLink(linkUrl, {
@@ -89,13 +81,13 @@ export class Sfu {
   }
 
   private awaitResume(p: Participant, room: Room): void {
-    log.info(`${p.identity} lost its signal connection; waiting ${this.options.resumeWindowMs} ms for a resume`);
+    log.info(`${p.identity} lost its signal connection; waiting ${this.services.settings.resumeWindowMs} ms for a resume`);
     this.resumeTimers.set(p, setTimeout(() => {
       this.resumeTimers.delete(p);
       if (!p.session && !p.isClosed) room.remove(p, DisconnectReason.SIGNAL_CLOSE);
       this.forget(p);
       this.viewChanged();
-    }, this.options.resumeWindowMs));
+    }, this.services.settings.resumeWindowMs));
   }
 
   private forget(p: Participant): void {

@@ -9,14 +9,18 @@ import { PeerHost } from './peer-host';
 import { HostPage } from './view';
 import './style.css';
 
-/** Settings come from the page URL: /host?route=decoy&keyframePollMs=500 */
+/** Settings come from the page URL, e.g. /host?route=decoy&keyframePollMs=500&resumeWindowMs=5000 */
 function readSettings(search: string): HostSettings {
   const q = new URLSearchParams(search);
   const route = q.get('route');
-  const poll = Number(q.get('keyframePollMs'));
+  const ms = (name: 'keyframePollMs' | 'resumeWindowMs', min: number) => {
+    const v = Number(q.get(name) ?? NaN);
+    return Number.isFinite(v) && v >= min ? v : DEFAULT_HOST_SETTINGS[name];
+  };
   return {
     route: route === 'decoy' || route === 'encoded-streams' ? (route as RouteName) : DEFAULT_HOST_SETTINGS.route,
-    keyframePollMs: Number.isFinite(poll) && poll >= 50 ? poll : DEFAULT_HOST_SETTINGS.keyframePollMs,
+    keyframePollMs: ms('keyframePollMs', 50),
+    resumeWindowMs: ms('resumeWindowMs', 0),
   };
 }
 

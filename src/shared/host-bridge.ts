@@ -57,11 +57,13 @@ export interface PeerCommands {
 export interface HostSettings {
   /** Default 'encoded-streams'. Host page URL: ?route=decoy */
   route: RouteName;
-  /** How often the page reads subscribers' keyframe requests from getStats(). Default 250 ms. */
+  /** How often the page reads subscribers' keyframe requests from getStats(). Default 250 ms. ?keyframePollMs= */
   keyframePollMs: number;
+  /** How long a participant whose signal connection dropped waits to be resumed. Default 15000 ms. ?resumeWindowMs= */
+  resumeWindowMs: number;
 }
 
-export const DEFAULT_HOST_SETTINGS: HostSettings = { route: 'encoded-streams', keyframePollMs: 250 };
+export const DEFAULT_HOST_SETTINGS: HostSettings = { route: 'encoded-streams', keyframePollMs: 250, resumeWindowMs: 15_000 };
 
 /** A subscriber's PLI/FIR count on one slot since the last report. */
 export interface KeyframeRequestReport {

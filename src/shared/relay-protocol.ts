@@ -85,6 +85,8 @@ export const CLOSE_CODE = {
   linkVersion: 4002,
   /** The host refused or ended the session; the reason says why. */
   sessionEnded: 4003,
+  /** No host tab is open; the reason says to open /host. */
+  noHost: 4004,
 } as const;
 
 /** Prefixes a signal payload with its connection id. */

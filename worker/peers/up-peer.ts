@@ -4,7 +4,7 @@
 import type { Remote } from 'comlink';
 import type { PeerCommands, TransformOptions } from '../../src/shared/host-bridge';
 import { UpTrack } from '../media/up-track';
-import { keepHighestSimulcastLayer } from '../sdp/munge';
+import { acceptOnlyLayer, highestSimulcastLayers, withoutSimulcast } from '../sdp/munge';
 import { mediaSections, offerSends, primaryCodec } from '../sdp/sections';
 
 export interface OfferOutcome {
@@ -74,7 +74,8 @@ export class UpPeer {
     }
     const transforms: Record<string, TransformOptions> = {};
     for (const [mid, t] of this.byMid) transforms[mid] = { role: 'up', pid: this.pid, trackSid: t.sid };
-    const answerSdp = await this.commands.answerUp(this.pid, keepHighestSimulcastLayer(offerSdp), transforms);
+    const hostAnswer = await this.commands.answerUp(this.pid, withoutSimulcast(offerSdp), transforms);
+    const answerSdp = acceptOnlyLayer(hostAnswer, highestSimulcastLayers(offerSdp));
     for (const s of mediaSections(answerSdp)) {
       const t = this.byMid.get(s.mid);
       const primary = primaryCodec(s);

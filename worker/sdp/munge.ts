@@ -1,22 +1,44 @@
 // The few SDP rewrites tabsfu needs. Each is a pure function of the SDP text.
 import { joinSdp, splitSdp } from './sections';
 
-/**
- * Keeps only the last (full-resolution) layer of each simulcast video section of a publisher's offer.
- * Chromium receives one rid per m-line; an answer that accepts only the last rid makes livekit-client send
- * its full-resolution layer instead of the lowest.
- */
-export function keepHighestSimulcastLayer(offer: string): string {
-  const parts = splitSdp(offer);
-  parts.media = parts.media.map((lines) => {
+/** The rid of the full-resolution layer per simulcast section of an offer, by mid (livekit-client lists layers low to high). */
+export function highestSimulcastLayers(offer: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const lines of splitSdp(offer).media) {
     const sim = lines.find((l) => l.startsWith('a=simulcast:send '));
-    if (!sim) return lines;
+    const mid = lines.find((l) => l.startsWith('a=mid:'))?.slice(6).trim();
+    if (!sim || mid === undefined) continue;
     const rids = sim.slice('a=simulcast:send '.length).trim().split(';').flatMap((alt) => alt.split(','));
-    const keep = rids[rids.length - 1]?.replace(/^~/, '');
-    if (!keep) return lines;
-    return lines
-      .filter((l) => !(l.startsWith('a=rid:') && !l.startsWith(`a=rid:${keep} `)))
-      .map((l) => (l === sim ? `a=simulcast:send ${keep}` : l));
+    const last = rids[rids.length - 1]?.replace(/^~/, '');
+    if (last) out.set(mid, last);
+  }
+  return out;
+}
+
+/**
+ * Removes simulcast from a publisher's offer before the host applies it. Chromium cannot receive several rids
+ * on one m-line, and its answer drops them anyway; the host receives whichever single layer arrives.
+ */
+export function withoutSimulcast(offer: string): string {
+  const parts = splitSdp(offer);
+  parts.media = parts.media.map((lines) => lines.filter((l) => !l.startsWith('a=rid:') && !l.startsWith('a=simulcast:')));
+  return joinSdp(parts);
+}
+
+/**
+ * Accepts only the full-resolution layer in the answer the client gets. A plain Chromium answer drops the
+ * rids and livekit-client then sends only its lowest layer; an answer that accepts just the last rid makes
+ * it send its full resolution instead.
+ */
+export function acceptOnlyLayer(answer: string, layerByMid: ReadonlyMap<string, string>): string {
+  if (!layerByMid.size) return answer;
+  const parts = splitSdp(answer);
+  parts.media = parts.media.map((lines) => {
+    const mid = lines.find((l) => l.startsWith('a=mid:'))?.slice(6).trim();
+    const rid = mid === undefined ? undefined : layerByMid.get(mid);
+    if (!rid) return lines;
+    const kept = lines.filter((l) => !l.startsWith('a=rid:') && !l.startsWith('a=simulcast:'));
+    return [...kept, `a=rid:${rid} recv`, `a=simulcast:recv ${rid}`];
   });
   return joinSdp(parts);
 }

@@ -129,3 +129,11 @@ export async function waitToSeeAndHear(observer: Peer, others: Peer[], timeoutMs
     await new Promise((r) => setTimeout(r, 500));
   }
 }
+
+/** Identities of the remote participants this peer's room knows, sorted. */
+export async function remoteIdentities(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const room = (window as unknown as { tabsfuRoom: { remoteParticipants: Map<string, { identity: string }> } }).tabsfuRoom;
+    return [...room.remoteParticipants.values()].map((p) => p.identity).sort();
+  });
+}

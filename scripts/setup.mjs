@@ -1,0 +1,39 @@
+// Installs what tabsfu needs on a fresh machine: npm packages, and (for tests and --headless-host) Chromium.
+// The Rust wasm toolchain is set up by build-wasm.mjs, when it builds.
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { aptInstall, canApt, run } from './lib/system.mjs';
+
+const log = (msg) => console.log(`[setup] ${msg}`);
+
+export class SetupError extends Error {
+  name = 'SetupError';
+}
+
+/** Runs `npm ci` when node_modules is missing or older than the lockfile. */
+export function ensureNodeModules(root) {
+  const stamp = join(root, 'node_modules', '.package-lock.json');
+  const lock = join(root, 'package-lock.json');
+  if (existsSync(stamp) && statSync(stamp).mtimeMs >= statSync(lock).mtimeMs) return;
+  log('installing npm packages (npm ci)');
+  if (run('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root }) !== 0) throw new SetupError('npm ci failed');
+}
+
+const CHROMIUM_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
+
+/** The browser for tests and --headless-host: CHROMIUM if set, else a system Chromium, installed with apt if missing. */
+export function ensureChromium() {
+  if (process.env.CHROMIUM) {
+    if (!existsSync(process.env.CHROMIUM)) throw new SetupError(`CHROMIUM=${process.env.CHROMIUM} does not exist`);
+    return process.env.CHROMIUM;
+  }
+  const found = CHROMIUM_PATHS.find((p) => existsSync(p));
+  if (found) return found;
+  if (canApt() && aptInstall(['chromium'], log)) {
+    const installed = CHROMIUM_PATHS.find((p) => existsSync(p));
+    if (installed) return installed;
+  }
+  throw new SetupError(
+    'Chromium is needed and was not found. Install it (Debian/Ubuntu: sudo apt-get install chromium) or set CHROMIUM=/path/to/chrome.',
+  );
+}
