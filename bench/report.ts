@@ -1,0 +1,121 @@
+// The benchmark's outputs for people: a table side by side, the targets met or missed, a chart, and the README.
+import fs from 'node:fs';
+import type { CoreMicroResult } from './core-micro.js';
+import type { CaseResult } from './stats.js';
+
+const f = (x: number | null | undefined, digits = 1) => (x === null || x === undefined || Number.isNaN(x) ? '–' : x.toFixed(digits));
+
+export function renderTable(results: CaseResult[], micro: CoreMicroResult[]): string {
+  const rows = [
+    '| scenario | system | SFU CPU, % of a core | per forwarded stream | SFU memory (PSS), MB | glass-to-glass p50 / p95 / max (mean), ms | draw → arrival p50 / p95, ms | fps min / mean | loss, % | upload, kbps | join, first / all frames, ms | machine busy, % |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of results) {
+    if (r.skipped) {
+      rows.push(`| ${r.scenario.name} | ${r.system} | skipped: ${r.skipped.replace(/\|/g, '/').slice(0, 120)} |||||||||| |`);
+      continue;
+    }
+    rows.push(
+      `| ${r.scenario.name} | ${r.system} | ${f(r.sfu?.cpuPercent)} | ${f(r.sfu?.perStreamPercent, 2)} | ${f(r.sfu?.memoryMB, 0)} | ` +
+        `${f(r.g2g.p50, 0)} / ${f(r.g2g.p95, 0)} / ${f(r.g2g.max, 0)} (${f(r.g2g.mean, 1)}) | ${f(r.arrival.p50)} / ${f(r.arrival.p95)} | ` +
+        `${f(r.fps.min)} / ${f(r.fps.mean)} | ${f(r.lossPercent, 2)} | ${f(r.uploadKbps, 0)} | ${f(r.joinMs.first, 0)} / ${f(r.joinMs.all, 0)} | ${f(r.machinePercent, 0)} |`,
+    );
+  }
+  const extras = results.filter((r) => !r.skipped && Object.keys(r.extras).length);
+  if (extras.length) {
+    rows.push('', '| scenario | system | keyframe requests to publishers, per minute | forwarded video, kbps per stream |', '|---|---|---|---|');
+    for (const r of extras) rows.push(`| ${r.scenario.name} | ${r.system} | ${f(r.extras.keyframeRequestsPerMinute)} | ${f(r.extras.forwardedKbpsPerStream, 0)} |`);
+  }
+  if (micro.length) {
+    rows.push('', '| forwarding decision, subscribers | WASM core, ns per frame | plain TypeScript, ns per frame | TypeScript ÷ WASM |', '|---|---|---|---|');
+    for (const n of [...new Set(micro.map((m) => m.subscribers))]) {
+      const w = micro.find((m) => m.subscribers === n && m.impl === 'wasm')?.nsPerFrame;
+      const t = micro.find((m) => m.subscribers === n && m.impl === 'ts')?.nsPerFrame;
+      rows.push(`| ${n} | ${f(w, 0)} | ${f(t, 0)} | ${w && t ? (t / w).toFixed(2) : '–'} |`);
+    }
+  }
+  return rows.join('\n');
+}
+
+function find(results: CaseResult[], system: string, scenario: string): CaseResult | undefined {
+  return results.find((r) => r.system === system && r.scenario.name === scenario && !r.skipped);
+}
+
+/** The issue's targets, each met or missed, with the figures that decide it. */
+export function targetLines(results: CaseResult[]): string[] {
+  const lines: string[] = [];
+  const floor = find(results, 'mesh', '2 × 320x180@30');
+  const scenarios = [...new Set(results.filter((r) => r.system === 'tabsfu' && !r.scenario.audioOnly).map((r) => r.scenario.name))];
+  const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
+  for (const s of scenarios) {
+    const t = find(results, 'tabsfu', s);
+    const j = find(results, 'janus', s);
+    if (!t) continue;
+    if (floor) lines.push(`latency ${s}: draw→arrival p95 ${f(t.arrival.p95)} ms vs direct P2P floor ${f(floor.arrival.p95)} + 10 ms: ${verdict(t.arrival.p95 <= floor.arrival.p95 + 10)}`);
+    if (j) lines.push(`latency ${s}: mean glass-to-glass ${f(t.g2g.mean)} ms vs Janus ${f(j.g2g.mean)} + 33 ms: ${verdict(t.g2g.mean <= j.g2g.mean + 33)}`);
+    if (j?.sfu && t.sfu) {
+      const ratio = t.sfu.perStreamPercent / j.sfu.perStreamPercent;
+      lines.push(`CPU ${s}: ${f(t.sfu.perStreamPercent, 2)} % of a core per forwarded stream vs Janus ${f(j.sfu.perStreamPercent, 2)} % (${ratio.toFixed(1)}×, target ≤ 1.5×): ${verdict(ratio <= 1.5)}`);
+    }
+    const re = find(results, 'reencode', s);
+    if (re?.sfu && t.sfu) {
+      const ratio = re.sfu.perStreamPercent / t.sfu.perStreamPercent;
+      lines.push(`CPU ${s}: re-encoding relay ${f(re.sfu.perStreamPercent, 2)} % per stream, ${ratio.toFixed(1)}× tabsfu (target ≥ 5×): ${verdict(ratio >= 5)}`);
+    }
+    if (t.joinMs.all !== null) lines.push(`join ${s}: last joiner sees everyone ${f(t.joinMs.all, 0)} ms after connecting (target ≤ 1000): ${verdict(t.joinMs.all <= 1000)}`);
+  }
+  for (const system of ['tabsfu', 'janus']) {
+    const c = find(results, system, '4 × 320x180@30');
+    if (c) lines.push(`capacity ${system} 4 × 320x180@30: min ${f(c.fps.min)} fps (≥ 29), loss ${f(c.lossPercent, 2)} % (< 0.5): ${verdict(c.fps.min >= 29 && c.lossPercent < 0.5)}`);
+  }
+  return lines;
+}
+
+/** Bars per scenario and system for the two figures people compare first: CPU per stream and latency. */
+export function renderChart(results: CaseResult[], micro: CoreMicroResult[], date: string, machine: string): string {
+  const ok = results.filter((r) => !r.skipped);
+  const systems = [...new Set(ok.map((r) => r.system))];
+  const scenarios = [...new Set(ok.map((r) => r.scenario.name))];
+  const palette = ['#3b6fd8', '#e07b39', '#5aa55a', '#a05ad0', '#c8463c', '#777'];
+  const chart = (title: string, unit: string, value: (r: CaseResult) => number | undefined) => {
+    const vals = ok.map(value).filter((v): v is number => v !== undefined && Number.isFinite(v));
+    const max = Math.max(1e-9, ...vals);
+    const bar = 14;
+    const groupH = systems.length * bar + 14;
+    const h = scenarios.length * groupH + 40;
+    let svg = `<svg width="1040" height="${h}" font-family="system-ui" font-size="12"><text x="0" y="16" font-size="14" font-weight="600">${title}</text>`;
+    scenarios.forEach((s, i) => {
+      const y0 = 30 + i * groupH;
+      svg += `<text x="0" y="${y0 + groupH / 2}">${s}</text>`;
+      systems.forEach((sys, k) => {
+        const r = ok.find((x) => x.system === sys && x.scenario.name === s);
+        const v = r ? value(r) : undefined;
+        if (v === undefined || !Number.isFinite(v)) return;
+        const w = (v / max) * 700;
+        svg += `<rect x="230" y="${y0 + k * bar}" width="${w}" height="${bar - 3}" fill="${palette[k % palette.length]}"/><text x="${236 + w}" y="${y0 + k * bar + 10}">${sys} ${v.toFixed(2)} ${unit}</text>`;
+      });
+    });
+    return `${svg}</svg>`;
+  };
+  const microRows = micro.map((m) => `<tr><td>${m.subscribers}</td><td>${m.impl}</td><td>${m.nsPerFrame.toFixed(0)}</td></tr>`).join('');
+  return `<!doctype html><html><head><meta charset="utf-8"><title>tabsfu benchmark ${date}</title></head>
+<body style="font-family:system-ui;margin:20px;max-width:1060px">
+<h1 style="font-size:18px">tabsfu benchmark, ${date}</h1><p style="color:#555">${machine}</p>
+${chart('SFU CPU per forwarded stream (% of one core, lower is better)', '%', (r) => r.sfu?.perStreamPercent)}
+${chart('draw → last packet arrival, p95 (ms, lower is better)', 'ms', (r) => r.arrival.p95)}
+${chart('glass to glass, mean (ms, lower is better)', 'ms', (r) => r.g2g.mean)}
+<h2 style="font-size:14px">forwarding decision, ns per frame</h2><table border="1" cellpadding="4" style="border-collapse:collapse"><tr><th>subscribers</th><th>implementation</th><th>ns/frame</th></tr>${microRows}</table>
+</body></html>`;
+}
+
+/** Replaces the README's benchmark section (between its markers) with this run's table. */
+export function updateReadme(file: string, table: string, targets: string[], date: string, machine: string): void {
+  const text = fs.readFileSync(file, 'utf8');
+  const begin = '<!-- bench:begin -->';
+  const end = '<!-- bench:end -->';
+  const a = text.indexOf(begin);
+  const b = text.indexOf(end);
+  if (a < 0 || b < a) return;
+  const body = `${begin}\nRun on ${date}: ${machine}.\n\n${table}\n\nTargets:\n${targets.map((t) => `- ${t}`).join('\n')}\n`;
+  fs.writeFileSync(file, text.slice(0, a) + body + text.slice(b));
+}

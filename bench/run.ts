@@ -1,0 +1,197 @@
+// npm run bench: the same Chromium peers through tabsfu, Janus VideoRoom, a P2P mesh (and, for the CPU
+// target, a re-encoding relay), one after another in one run; a table side by side, JSON, a chart, and the
+// README's table. Run it through scripts/bench.mjs, which sets up the machine and the network namespace.
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { startCpuWindow } from './machine.js';
+import { runCoreMicrobench, type CoreMicroResult } from './core-micro.js';
+import { renderChart, renderTable, targetLines, updateReadme } from './report.js';
+import { caseResult, type CaseResult, type PeerWindow } from './stats.js';
+import { JanusSystem } from './systems/janus.js';
+import { MeshSystem } from './systems/mesh.js';
+import { ReencodeSystem } from './systems/reencode.js';
+import { type BenchContext, type BenchPeer, type Scenario, type System, SystemUnavailable } from './systems/system.js';
+import { TabsfuSystem } from './systems/tabsfu.js';
+
+const args = new Set(process.argv.slice(2));
+const quick = args.has('--quick');
+const ADDRESS = process.env.BENCH_ADDR ?? '127.0.0.1';
+const IFACE = process.env.BENCH_IFACE ?? 'lo';
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const WARMUP_MS = quick ? 4000 : 8000;
+const WINDOW_MS = quick ? 6000 : 15000;
+const PEER_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update',
+  '--disable-sync', '--autoplay-policy=no-user-gesture-required', '--allow-loopback-in-peer-connection',
+  '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows',
+  // plain host candidates: Janus cannot resolve mDNS names, and every system should connect the same way
+  '--disable-features=WebRtcHideLocalIpsWithMdns',
+];
+
+const video = (n: number, width = 320, height = 180, fps = 30): Scenario => ({ name: `${n} × ${width}x${height}@${fps}`, participants: n, width, height, fps, maxBitrate: 300_000 });
+
+/** Which systems run which scenarios: every SFU and the mesh on the main grid; the baselines where they matter. */
+function plan(): { system: () => System; scenarios: Scenario[] }[] {
+  const grid = quick ? [video(3)] : [video(2), video(3), video(4), video(3, 320, 180, 15), video(3, 640, 360)];
+  const audioRoom: Scenario = { name: '1 speaker + 7 listeners, audio', participants: 8, publishers: 1, audioOnly: true, width: 320, height: 180, fps: 30, maxBitrate: 300_000 };
+  const main = quick ? grid : [...grid, audioRoom];
+  return [
+    { system: () => new TabsfuSystem('encoded-streams'), scenarios: main },
+    { system: () => new JanusSystem(), scenarios: main },
+    { system: () => new MeshSystem(), scenarios: main },
+    { system: () => new TabsfuSystem('decoy'), scenarios: [video(3)] },
+    { system: () => new ReencodeSystem(), scenarios: [video(3)] },
+  ];
+}
+
+const COLORS = ['#dc2828', '#28c83c', '#2846dc', '#e6d228', '#c828c8', '#28c8c8', '#e68228', '#8c8c8c'];
+
+function serveWww(): Promise<{ url: string; close(): void }> {
+  const www = path.resolve('bench/www');
+  const umd = path.resolve('node_modules/livekit-client/dist/livekit-client.umd.js');
+  const server = http.createServer((req, res) => {
+    const name = path.basename((req.url ?? '/').split('?')[0]) || 'peer.html';
+    const file = name === 'livekit-client.umd.js' ? umd : path.join(www, name);
+    if (!fs.existsSync(file)) return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': file.endsWith('.js') ? 'text/javascript' : 'text/html' });
+    fs.createReadStream(file).pipe(res);
+  });
+  return new Promise((resolve) => server.listen(0, ADDRESS, () => {
+    resolve({ url: `http://${ADDRESS}:${(server.address() as { port: number }).port}/`, close: () => server.close() });
+  }));
+}
+
+async function launchBrowser(): Promise<{ browser: Browser; pid: number }> {
+  const server = await chromium.launchServer({ executablePath: CHROMIUM, args: PEER_ARGS });
+  const browser = await chromium.connect(server.wsEndpoint());
+  browser.on('disconnected', () => void server.close());
+  return { browser, pid: server.process().pid! };
+}
+
+async function openPeers(browser: Browser, url: string, scenario: Scenario): Promise<BenchPeer[]> {
+  const peers: BenchPeer[] = [];
+  for (let i = 0; i < scenario.participants; i++) {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${url}peer.html`);
+    const id = `p${i + 1}`;
+    await page.evaluate((a) => (window as unknown as { bench: { init(x: unknown): void } }).bench.init(a), {
+      id, width: scenario.width, height: scenario.height, fps: scenario.fps, color: COLORS[i % COLORS.length], tone: 300 + 110 * i,
+    });
+    peers.push({ id, page, publishes: i < (scenario.publishers ?? scenario.participants) });
+  }
+  return peers;
+}
+
+async function waitForFlow(peers: BenchPeer[], scenario: Scenario): Promise<void> {
+  if (scenario.audioOnly) return void (await sleep(2000));
+  const publishers = peers.filter((p) => p.publishes);
+  const deadline = Date.now() + 30_000;
+  for (const p of peers) {
+    const expected = publishers.filter((q) => q !== p).length;
+    while ((await p.page.evaluate(() => (window as unknown as { bench: { flowing(): string[] } }).bench.flowing())).length < expected) {
+      if (Date.now() > deadline) throw new Error(`${p.id} does not receive every stream after 30 s`);
+      await sleep(200);
+    }
+  }
+}
+
+async function runCase(system: System, scenario: Scenario, peerBrowser: { browser: Browser; pid: number }, url: string, log: (s: string) => void): Promise<CaseResult> {
+  const peers = await openPeers(peerBrowser.browser, url, scenario);
+  try {
+    await system.join(peers, scenario, `bench-${Date.now()}`);
+    await waitForFlow(peers, scenario);
+    await sleep(WARMUP_MS);
+    await Promise.all(peers.map((p) => p.page.evaluate(() => (window as unknown as { bench: { startWindow(): Promise<void> } }).bench.startWindow())));
+    const sfuPids = system.sfuPids();
+    const endSfu = sfuPids.length ? startCpuWindow(sfuPids) : null;
+    const endPeers = startCpuWindow([peerBrowser.pid]);
+    const endExtras = system.windowExtras ? await system.windowExtras() : null;
+    await sleep(WINDOW_MS);
+    const sfu = endSfu?.() ?? null;
+    const peersCpu = endPeers();
+    const extras = endExtras ? await endExtras() : {};
+    const windows = await Promise.all(peers.map((p) => p.page.evaluate(() => (window as unknown as { bench: { endWindow(): Promise<unknown> } }).bench.endWindow()))) as PeerWindow[];
+    const result = caseResult(system.name, scenario, windows, sfu, peersCpu, extras);
+    log(`  ${system.name} · ${scenario.name}: SFU ${result.sfu ? result.sfu.cpuPercent.toFixed(1) + ' %' : '-'}, fps ${result.fps.min.toFixed(1)}–${result.fps.mean.toFixed(1)}, g2g p50 ${result.g2g.p50.toFixed(0)} ms, arrival p95 ${result.arrival.p95.toFixed(1)} ms, loss ${result.lossPercent.toFixed(2)} %`);
+    return result;
+  } finally {
+    await system.leave(peers).catch(() => {});
+    for (const p of peers) await p.page.context().close().catch(() => {});
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function machineLine(browserVersion: string, janus: string): string {
+  const cpu = os.cpus();
+  return `${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${cpu.length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}; Chromium ${browserVersion}; ${janus}`;
+}
+
+async function main(): Promise<void> {
+  const log = (s: string) => console.log(s);
+  const www = await serveWww();
+  const peerBrowser = await launchBrowser();
+  const ctx: BenchContext = { peerPageUrl: www.url, launchBrowser, address: ADDRESS, iface: IFACE, log };
+  const results: CaseResult[] = [];
+  let janusVersion = 'Janus not run';
+  log(`bench on ${ADDRESS} (${IFACE}); warm-up ${WARMUP_MS / 1000} s, window ${WINDOW_MS / 1000} s`);
+  for (const { system: make, scenarios } of plan()) {
+    const system = make();
+    log(`\n${system.name}: ${system.description}`);
+    try {
+      await system.start(ctx);
+      if (system instanceof JanusSystem) janusVersion = system.version;
+    } catch (e) {
+      const why = e instanceof SystemUnavailable ? e.message : `could not start: ${(e as Error).message}`;
+      log(`  skipped: ${why}`);
+      for (const scenario of scenarios) results.push({ ...emptyResult(system.name, scenario), skipped: why });
+      continue;
+    }
+    for (const scenario of scenarios) {
+      try {
+        results.push(await runCase(system, scenario, peerBrowser, www.url, log));
+      } catch (e) {
+        log(`  ${scenario.name} failed: ${(e as Error).message}`);
+        results.push({ ...emptyResult(system.name, scenario), skipped: (e as Error).message });
+      }
+    }
+    await system.stop().catch(() => {});
+  }
+  log('\nforwarding decision microbenchmark (WASM core against plain TypeScript, Node)');
+  const micro: CoreMicroResult[] = await runCoreMicrobench();
+  const date = new Date().toISOString().slice(0, 10);
+  const machine = machineLine(peerBrowser.browser.version(), janusVersion);
+  const table = renderTable(results, micro);
+  const targets = targetLines(results);
+  console.log(`\n${table}\n\n${targets.join('\n')}`);
+  const outDir = path.resolve('bench/results');
+  fs.mkdirSync(outDir, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const json = { date, machine, quick, warmupMs: WARMUP_MS, windowMs: WINDOW_MS, results, micro };
+  fs.writeFileSync(path.join(outDir, `run-${stamp}.json`), JSON.stringify(json, null, 1));
+  fs.writeFileSync(path.join(outDir, 'latest.json'), JSON.stringify(json, null, 1));
+  const html = renderChart(results, micro, date, machine);
+  fs.writeFileSync(path.join(outDir, 'latest.html'), html);
+  const shot = await (await peerBrowser.browser.newContext({ viewport: { width: 1100, height: 800 } })).newPage();
+  await shot.setContent(html);
+  await shot.screenshot({ path: path.join(outDir, 'latest.png'), fullPage: true });
+  if (!quick) updateReadme(path.resolve('README.md'), table, targets, date, machine);
+  await peerBrowser.browser.close();
+  www.close();
+  log(`\nwrote bench/results/latest.{json,html,png}${quick ? '' : ' and the README table'}`);
+}
+
+function emptyResult(system: string, scenario: Scenario): CaseResult {
+  const none = { p50: NaN, p95: NaN, max: NaN, mean: NaN, n: 0 };
+  return { system, scenario, sfu: null, machinePercent: NaN, peersCpuPercent: NaN, g2g: none, arrival: none, fps: { min: NaN, mean: NaN, streams: 0 }, lossPercent: NaN, uploadKbps: NaN, joinMs: { first: null, all: null }, unreadableFrames: 0, extras: {} };
+}
+
+main().then(() => process.exit(0), (e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,86 @@
+// Turns one window's raw measurements into the figures the report shows.
+import type { CpuWindow } from './machine.js';
+import type { Scenario } from './systems/system.js';
+
+/** What bench/www/peer.js returns from endWindow(). */
+export interface PeerWindow {
+  id: string;
+  seconds: number;
+  joinMs: (number | null)[];
+  uploadKbps: number;
+  packetsReceived: number;
+  packetsLost: number;
+  streams: { label: string; fps: number; g2g: number[]; arrival: number[]; unreadable: number; width: number }[];
+}
+
+export interface CaseResult {
+  system: string;
+  scenario: Scenario;
+  /** Why the case did not run, when it did not. */
+  skipped?: string;
+  sfu: { cpuPercent: number; perStreamPercent: number; memoryMB: number; forwardedStreams: number } | null;
+  machinePercent: number;
+  peersCpuPercent: number;
+  g2g: Summary;
+  arrival: Summary;
+  fps: { min: number; mean: number; streams: number };
+  lossPercent: number;
+  uploadKbps: number;
+  /** The last peer to join: from starting to join to its first remote frame, and to frames from everyone. */
+  joinMs: { first: number | null; all: number | null };
+  unreadableFrames: number;
+  /** Figures particular to the system (e.g. tabsfu's keyframe requests per minute). */
+  extras: Record<string, number>;
+}
+
+export interface Summary {
+  p50: number;
+  p95: number;
+  max: number;
+  mean: number;
+  n: number;
+}
+
+export function summarize(samples: number[]): Summary {
+  if (!samples.length) return { p50: NaN, p95: NaN, max: NaN, mean: NaN, n: 0 };
+  const s = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
+  return { p50: at(0.5), p95: at(0.95), max: s[s.length - 1], mean: s.reduce((a, b) => a + b, 0) / s.length, n: s.length };
+}
+
+/** Forwarded streams an SFU carries: every published stream to every other participant. */
+export function forwardedStreams(scenario: Scenario): number {
+  const publishers = scenario.publishers ?? scenario.participants;
+  return publishers * (scenario.participants - 1);
+}
+
+export function caseResult(system: string, scenario: Scenario, peers: PeerWindow[], sfu: CpuWindow | null, peersCpu: CpuWindow, extras: Record<string, number> = {}): CaseResult {
+  const streams = peers.flatMap((p) => p.streams);
+  const received = peers.reduce((a, p) => a + p.packetsReceived, 0);
+  const lost = peers.reduce((a, p) => a + p.packetsLost, 0);
+  const publishers = scenario.publishers ?? scenario.participants;
+  const last = peers[peers.length - 1];
+  const joins = last.joinMs.filter((x): x is number => x !== null);
+  const forwarded = forwardedStreams(scenario);
+  return {
+    system,
+    scenario,
+    sfu: sfu
+      ? { cpuPercent: sfu.processPercent, perStreamPercent: sfu.processPercent / forwarded, memoryMB: sfu.memoryBytes / 2 ** 20, forwardedStreams: forwarded }
+      : null,
+    machinePercent: peersCpu.machinePercent,
+    peersCpuPercent: peersCpu.processPercent,
+    g2g: summarize(streams.flatMap((s) => s.g2g)),
+    arrival: summarize(streams.flatMap((s) => s.arrival)),
+    fps: {
+      min: streams.length ? Math.min(...streams.map((s) => s.fps)) : NaN,
+      mean: streams.length ? streams.reduce((a, s) => a + s.fps, 0) / streams.length : NaN,
+      streams: streams.length,
+    },
+    lossPercent: received + lost ? (lost / (received + lost)) * 100 : 0,
+    uploadKbps: peers.slice(0, publishers).reduce((a, p) => a + p.uploadKbps, 0) / Math.max(1, publishers),
+    joinMs: { first: joins.length ? Math.min(...joins) : null, all: joins.length ? Math.max(...joins) : null },
+    unreadableFrames: streams.reduce((a, s) => a + s.unreadable, 0),
+    extras,
+  };
+}

@@ -1,0 +1,94 @@
+// tabsfu as the benchmark runs it: the server, and a host tab in a browser instance of its own so that the
+// host's processes (browser, renderer with the worker, network service) can be counted apart from the peers.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import type { Browser } from 'playwright-core';
+import { AccessToken } from 'livekit-server-sdk';
+import type { BenchContext, BenchPeer, Scenario, System } from './system.js';
+
+const PORT = 7895;
+
+export class TabsfuSystem implements System {
+  readonly name: string;
+  readonly description: string;
+  private server: ChildProcess | null = null;
+  private browser: Browser | null = null;
+  private hostPid = 0;
+  private host: import('playwright-core').Page | null = null;
+  private ctx!: BenchContext;
+
+  constructor(private readonly route: 'encoded-streams' | 'decoy' = 'encoded-streams') {
+    this.name = route === 'encoded-streams' ? 'tabsfu' : 'tabsfu-decoy';
+    this.description = `tabsfu host tab (route ${route}) in its own headless Chromium; server on port ${PORT}`;
+  }
+
+  async start(ctx: BenchContext): Promise<void> {
+    this.ctx = ctx;
+    const main = path.resolve('dist/node/server/main.js');
+    this.server = spawn(process.execPath, [main, '--port', String(PORT), '--public-url', `http://${ctx.address}:${PORT}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    this.server.stdout!.on('data', (c) => (out += c));
+    this.server.stderr!.on('data', (c) => (out += c));
+    for (let i = 0; i < 100 && !out.includes('listening on'); i++) await new Promise((r) => setTimeout(r, 100));
+    if (!out.includes('listening on')) throw new Error(`tabsfu server did not start:\n${out}`);
+    const { browser, pid } = await ctx.launchBrowser();
+    this.browser = browser;
+    this.hostPid = pid;
+    const page = await (await browser.newContext()).newPage();
+    this.host = page;
+    page.on('console', (m) => { if (m.type() === 'error') ctx.log(`[host] ${m.text()}`); });
+    await page.goto(`http://${ctx.address}:${PORT}/host?route=${this.route}`);
+    await page.getByTestId('link-status').filter({ hasText: 'serving as' }).waitFor({ timeout: 15_000 });
+  }
+
+  async join(peers: BenchPeer[], scenario: Scenario, room: string): Promise<void> {
+    for (const peer of peers) {
+      const at = new AccessToken('devkey', 'secret', { identity: peer.id, ttl: '1h' });
+      at.addGrant({ room, roomJoin: true, canPublish: peer.publishes, canSubscribe: true });
+      const token = await at.toJwt();
+      await peer.page.evaluate(
+        (a) => (window as unknown as { bench: { tabsfu: { join(...x: unknown[]): Promise<void> } } }).bench.tabsfu.join(a.url, a.token, a.maxBitrate, a.fps, a.publishes, a.audioOnly),
+        { url: `ws://${this.ctx.address}:${PORT}`, token, maxBitrate: scenario.maxBitrate, fps: scenario.fps, publishes: peer.publishes, audioOnly: !!scenario.audioOnly },
+      );
+    }
+  }
+
+  async leave(peers: BenchPeer[]): Promise<void> {
+    for (const p of peers) await p.page.evaluate(() => (window as unknown as { bench: { tabsfu: { leave(): Promise<void> } } }).bench.tabsfu.leave()).catch(() => {});
+  }
+
+  /** From the host's own connections: keyframe requests sent upstream, and the forwarded bitrate. */
+  async windowExtras(): Promise<() => Promise<Record<string, number>>> {
+    const read = () => this.host!.evaluate(async () => {
+      const peers = (window as unknown as { tabsfuHost: { peers: { allConnections(): RTCPeerConnection[] } } }).tabsfuHost.peers;
+      let requests = 0;
+      let bytes = 0;
+      let streams = 0;
+      for (const pc of peers.allConnections()) {
+        (await pc.getStats()).forEach((r) => {
+          if (r.type === 'inbound-rtp' && r.kind === 'video') requests += (r.pliCount ?? 0) + (r.firCount ?? 0);
+          if (r.type === 'outbound-rtp' && r.kind === 'video') { bytes += r.bytesSent ?? 0; streams++; }
+        });
+      }
+      return { requests, bytes, streams, at: performance.now() };
+    });
+    const start = await read();
+    return async () => {
+      const end = await read();
+      const minutes = (end.at - start.at) / 60_000;
+      return {
+        keyframeRequestsPerMinute: (end.requests - start.requests) / minutes,
+        forwardedKbpsPerStream: ((end.bytes - start.bytes) * 8) / (minutes * 60) / 1000 / Math.max(1, end.streams),
+      };
+    };
+  }
+
+  sfuPids(): number[] {
+    return [this.hostPid];
+  }
+
+  async stop(): Promise<void> {
+    await this.browser?.close().catch(() => {});
+    this.server?.kill('SIGTERM');
+  }
+}

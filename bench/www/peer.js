@@ -1,0 +1,311 @@
+// A benchmark peer: a camera that draws its send time into the picture, a microphone that plays a tone, and
+// measurements of every remote stream (glass-to-glass and draw-to-arrival latency, frame rate) and of its own
+// RTP traffic. The systems under test (tabsfu, Janus, a mesh) each join with the same tracks.
+'use strict';
+
+/** The send time is drawn as CODE_BITS black-or-white blocks: 20 bits of epoch milliseconds + a 4-bit checksum. */
+const VALUE_BITS = 20;
+const CODE_BITS = 24;
+const COLS = 12;
+
+function checksum(v) {
+  let s = 0;
+  for (let i = 0; i < VALUE_BITS; i += 4) s += (v >> i) & 15;
+  return s & 15;
+}
+
+function epochNow() {
+  return performance.timeOrigin + performance.now();
+}
+
+const state = {
+  id: '',
+  width: 320,
+  height: 180,
+  block: 24,
+  streams: new Map(),
+  pcs: [],
+  joinStartedAt: 0,
+  window: null,
+};
+
+function makeCamera(width, height, fps, color) {
+  const canvas = document.createElement('canvas');
+  canvas.width = width;
+  canvas.height = height;
+  const g = canvas.getContext('2d');
+  const block = Math.floor((width * 24) / 320);
+  state.block = block;
+  let i = 0;
+  const draw = () => {
+    const t = Math.round(epochNow());
+    const v = t & ((1 << VALUE_BITS) - 1);
+    const code = v | (checksum(v) << VALUE_BITS);
+    g.fillStyle = color;
+    g.fillRect(0, 0, width, height);
+    for (let b = 0; b < CODE_BITS; b++) {
+      g.fillStyle = (code >> b) & 1 ? '#ffffff' : '#000000';
+      g.fillRect((b % COLS) * block, Math.floor(b / COLS) * block, block, block);
+    }
+    g.fillStyle = '#ffffff';
+    g.fillRect((i++ * 6) % width, height - block / 2, block / 2, block / 2);
+  };
+  draw();
+  setInterval(draw, 1000 / fps);
+  return canvas.captureStream(fps).getVideoTracks()[0];
+}
+
+function makeMicrophone(tone) {
+  const ctx = new AudioContext();
+  const osc = ctx.createOscillator();
+  osc.frequency.value = tone;
+  const dst = ctx.createMediaStreamDestination();
+  osc.connect(dst);
+  osc.start();
+  ctx.resume();
+  return dst.stream.getAudioTracks()[0];
+}
+
+/** Reads the drawn send time back from a presented frame; null when the blocks do not check out. */
+function readCode(ctx, video, block) {
+  const w = COLS * block;
+  const h = 2 * block;
+  ctx.drawImage(video, 0, 0, w, h, 0, 0, w, h);
+  const px = ctx.getImageData(0, 0, w, h).data;
+  let code = 0;
+  for (let b = 0; b < CODE_BITS; b++) {
+    const x = (b % COLS) * block + (block >> 1);
+    const y = Math.floor(b / COLS) * block + (block >> 1);
+    const o = (y * w + x) * 4;
+    if (px[o] + px[o + 1] + px[o + 2] > 384) code |= 1 << b;
+  }
+  const v = code & ((1 << VALUE_BITS) - 1);
+  if (((code >>> VALUE_BITS) & 15) !== checksum(v)) return null;
+  return v;
+}
+
+function toEpoch(v, now) {
+  const mask = (1 << VALUE_BITS) - 1;
+  return now - ((Math.round(now) - v) & mask);
+}
+
+function measureVideo(label, track) {
+  const video = document.createElement('video');
+  video.muted = true;
+  video.autoplay = true;
+  video.playsInline = true;
+  video.style.width = '160px';
+  video.srcObject = new MediaStream([track]);
+  document.body.append(video);
+  const canvas = document.createElement('canvas');
+  const stream = { label, video, firstFrameAt: 0, presented: 0, g2g: [], arrival: [], unreadable: 0 };
+  state.streams.set(label, stream);
+  const onFrame = (_now, meta) => {
+    if (!stream.firstFrameAt) stream.firstFrameAt = epochNow();
+    stream.presented = meta.presentedFrames;
+    const block = Math.floor((video.videoWidth * 24) / 320) || state.block;
+    canvas.width = COLS * block;
+    canvas.height = 2 * block;
+    const ctx = canvas.getContext('2d', { willReadFrequently: true });
+    const v = readCode(ctx, video, block);
+    if (v === null) stream.unreadable++;
+    else if (state.window) {
+      const sent = toEpoch(v, epochNow());
+      stream.g2g.push(performance.timeOrigin + meta.expectedDisplayTime - sent);
+      if (meta.receiveTime) stream.arrival.push(performance.timeOrigin + meta.receiveTime - sent);
+    }
+    video.requestVideoFrameCallback(onFrame);
+  };
+  video.requestVideoFrameCallback(onFrame);
+}
+
+function playAudio(track) {
+  const audio = document.createElement('audio');
+  audio.autoplay = true;
+  audio.srcObject = new MediaStream([track]);
+  document.body.append(audio);
+}
+
+async function rtpTotals() {
+  let bytesSent = 0;
+  let packetsReceived = 0;
+  let packetsLost = 0;
+  let framesDecoded = 0;
+  for (const pc of state.pcs) {
+    const report = await pc.getStats().catch(() => null);
+    report?.forEach((r) => {
+      if (r.type === 'outbound-rtp') bytesSent += r.bytesSent ?? 0;
+      if (r.type === 'inbound-rtp') {
+        packetsReceived += r.packetsReceived ?? 0;
+        packetsLost += Math.max(0, r.packetsLost ?? 0);
+        if (r.kind === 'video') framesDecoded += r.framesDecoded ?? 0;
+      }
+    });
+  }
+  return { bytesSent, packetsReceived, packetsLost, framesDecoded };
+}
+
+window.bench = {
+  init({ id, width, height, fps, color, tone }) {
+    state.id = id;
+    state.width = width;
+    state.height = height;
+    window.bench.video = makeCamera(width, height, fps, color);
+    window.bench.audio = makeMicrophone(tone);
+  },
+  /** The first call marks when this peer started joining; join time is measured from it. */
+  markJoin() {
+    if (!state.joinStartedAt) state.joinStartedAt = epochNow();
+  },
+  /** Anything with getStats(): an RTCPeerConnection, or livekit-client's transport around one. */
+  addPc(pc) {
+    state.pcs.push(pc);
+  },
+  /** A remote track arrived; `label` names its publisher. */
+  remote(label, track) {
+    if (track.kind === 'video') measureVideo(label, track);
+    else playAudio(track);
+  },
+  async startWindow() {
+    state.window = { at: epochNow(), rtp: await rtpTotals(), presented: new Map([...state.streams].map(([l, s]) => [l, s.presented])) };
+    for (const s of state.streams.values()) {
+      s.g2g = [];
+      s.arrival = [];
+    }
+  },
+  async endWindow() {
+    const w = state.window;
+    const seconds = (epochNow() - w.at) / 1000;
+    const rtp = await rtpTotals();
+    state.window = null;
+    return {
+      id: state.id,
+      seconds,
+      joinMs: [...state.streams.values()].map((s) => (s.firstFrameAt ? s.firstFrameAt - state.joinStartedAt : null)),
+      uploadKbps: ((rtp.bytesSent - w.rtp.bytesSent) * 8) / seconds / 1000,
+      packetsReceived: rtp.packetsReceived - w.rtp.packetsReceived,
+      packetsLost: rtp.packetsLost - w.rtp.packetsLost,
+      streams: [...state.streams.values()].map((s) => ({
+        label: s.label,
+        fps: (s.presented - (w.presented.get(s.label) ?? 0)) / seconds,
+        g2g: s.g2g,
+        arrival: s.arrival,
+        unreadable: s.unreadable,
+        width: s.video.videoWidth,
+      })),
+    };
+  },
+  /** Frames of each remote stream presented so far, for waiting until every stream flows. */
+  flowing() {
+    return [...state.streams.values()].filter((s) => s.firstFrameAt).map((s) => s.label);
+  },
+  state,
+};
+
+/** tabsfu (and any LiveKit server): the same livekit-client calls an app makes. */
+window.bench.tabsfu = {
+  async join(url, token, maxBitrate, fps, publishes = true, audioOnly = false) {
+    const { Room, RoomEvent, Track } = window.LivekitClient;
+    const room = new Room({ adaptiveStream: false, dynacast: false });
+    room.on(RoomEvent.TrackSubscribed, (track, _pub, participant) => window.bench.remote(participant.identity, track.mediaStreamTrack));
+    window.bench.markJoin();
+    await room.connect(url, token);
+    window.bench.addPc(room.engine.pcManager.publisher);
+    window.bench.addPc(room.engine.pcManager.subscriber);
+    if (publishes && !audioOnly) {
+      await room.localParticipant.publishTrack(window.bench.video, { source: Track.Source.Camera, simulcast: false, videoEncoding: { maxBitrate, maxFramerate: fps } });
+    }
+    if (publishes) await room.localParticipant.publishTrack(window.bench.audio, { source: Track.Source.Microphone });
+    window.bench.room = room;
+  },
+  async leave() {
+    await window.bench.room?.disconnect();
+  },
+};
+
+/** A full mesh: one connection per other peer, negotiated by the benchmark through Playwright. */
+window.bench.mesh = {
+  pcs: new Map(),
+  /** `send`: which of this peer's tracks go to `remote` ('av', 'audio' or 'none'). */
+  pc(remote, maxBitrate, send = 'av') {
+    let pc = this.pcs.get(remote);
+    if (pc) return pc;
+    pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
+    this.pcs.set(remote, pc);
+    window.bench.addPc(pc);
+    pc.ontrack = (e) => window.bench.remote(remote, e.track);
+    const tracks = send === 'av' ? [window.bench.video, window.bench.audio] : send === 'audio' ? [window.bench.audio] : [];
+    // a stream per track, as the SFUs deliver them: tracks in one stream are lip-synced, which delays video
+    for (const t of tracks) {
+      const sender = pc.addTrack(t, new MediaStream([t]));
+      if (t.kind === 'video') {
+        const params = sender.getParameters();
+        params.encodings = [{ maxBitrate }];
+        sender.setParameters(params).catch(() => {});
+      }
+    }
+    return pc;
+  },
+  async gathered(pc) {
+    if (pc.iceGatheringState !== 'complete') {
+      await new Promise((r) => {
+        pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && r());
+        setTimeout(r, 2000);
+      });
+    }
+    return pc.localDescription.sdp;
+  },
+  async offer(remote, maxBitrate, send) {
+    const pc = this.pc(remote, maxBitrate, send);
+    await pc.setLocalDescription(await pc.createOffer());
+    return this.gathered(pc);
+  },
+  async answer(remote, sdp, maxBitrate, send) {
+    window.bench.markJoin();
+    const pc = this.pc(remote, maxBitrate, send);
+    await pc.setRemoteDescription({ type: 'offer', sdp });
+    await pc.setLocalDescription(await pc.createAnswer());
+    return this.gathered(pc);
+  },
+  async accept(remote, sdp) {
+    await this.pcs.get(remote).setRemoteDescription({ type: 'answer', sdp });
+  },
+  leave() {
+    for (const pc of this.pcs.values()) pc.close();
+    this.pcs.clear();
+  },
+};
+
+/** The re-encoding relay's peer side: one connection to the relay, which offers; labels map mids to publishers. */
+window.bench.relay = {
+  pc: null,
+  labels: {},
+  async answer(sdp, labels, maxBitrate, send) {
+    window.bench.markJoin();
+    Object.assign(this.labels, labels);
+    let first = false;
+    if (!this.pc) {
+      first = true;
+      this.pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
+      window.bench.addPc(this.pc);
+      this.pc.ontrack = (e) => window.bench.remote(this.labels[e.transceiver.mid] ?? 'unknown', e.track);
+    }
+    await this.pc.setRemoteDescription({ type: 'offer', sdp });
+    if (first && send !== 'none') {
+      for (const t of send === 'audio' ? [window.bench.audio] : [window.bench.video, window.bench.audio]) {
+        const sender = this.pc.addTrack(t, new MediaStream([t]));
+        if (t.kind === 'video') {
+          const params = sender.getParameters();
+          params.encodings = [{ maxBitrate }];
+          await sender.setParameters(params).catch(() => {});
+        }
+      }
+    }
+    await this.pc.setLocalDescription(await this.pc.createAnswer());
+    return window.bench.mesh.gathered(this.pc);
+  },
+  leave() {
+    this.pc?.close();
+    this.pc = null;
+  },
+};
