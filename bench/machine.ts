@@ -58,6 +58,21 @@ function machineTicks(): { busy: number; total: number } {
   return { busy: total - idle, total };
 }
 
+/** A Chromium process's role from its command line (--type=renderer, --utility-sub-type=network…), else its name. */
+export function processRole(pid: number): string {
+  try {
+    // Chromium rewrites its command line into one space-separated string, so search the text
+    const text = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+    const sub = /--utility-sub-type=(\S+)/.exec(text)?.[1];
+    const type = /--type=(\S+)/.exec(text)?.[1];
+    if (sub) return sub.split('.').slice(-2).join('.');
+    if (type) return type;
+    return text.split(' ')[0].split('/').pop() || String(pid);
+  } catch {
+    return String(pid);
+  }
+}
+
 export interface CpuWindow {
   /** CPU time of the processes, as % of one core. */
   processPercent: number;
@@ -66,6 +81,8 @@ export interface CpuWindow {
   /** How busy the whole machine was, % of all cores. */
   machinePercent: number;
   seconds: number;
+  /** CPU % of one core by process role, largest first. */
+  byRole: [string, number][];
 }
 
 /** Starts measuring the trees rooted at `roots`; call the returned function at the end of the window. */
@@ -78,11 +95,15 @@ export function startCpuWindow(roots: number[]): () => CpuWindow {
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     let ticks = 0;
     let memory = 0;
+    const roles = new Map<string, number>();
     for (const r of roots) {
       for (const pid of processTree(r)) {
         const now = readStat(pid)?.ticks ?? 0;
-        ticks += now - (pidsAtStart.get(pid) ?? 0);
+        const used = now - (pidsAtStart.get(pid) ?? 0);
+        ticks += used;
         memory += pssBytes(pid);
+        const role = processRole(pid);
+        roles.set(role, (roles.get(role) ?? 0) + used);
       }
     }
     const m = machineTicks();
@@ -91,6 +112,49 @@ export function startCpuWindow(roots: number[]): () => CpuWindow {
       memoryBytes: memory,
       machinePercent: ((m.busy - machineStart.busy) / Math.max(1, m.total - machineStart.total)) * 100,
       seconds,
+      byRole: [...roles].map(([role, t]): [string, number] => [role, (t / TICKS_PER_SECOND / seconds) * 100]).sort((a, b) => b[1] - a[1]),
     };
+  };
+}
+
+/** CPU ticks per thread name across the trees rooted at `roots` (threads of one name are added up). */
+function threadTicks(roots: number[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const r of roots) {
+    for (const pid of processTree(r)) {
+      let tids: string[] = [];
+      try {
+        tids = fs.readdirSync(`/proc/${pid}/task`);
+      } catch {
+        continue;
+      }
+      const role = processRole(pid);
+      for (const tid of tids) {
+        try {
+          const text = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+          const name = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')'));
+          const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+          const key = `${role}/${name}`;
+          out.set(key, (out.get(key) ?? 0) + Number(f[11]) + Number(f[12]));
+        } catch {
+          // the thread ended
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Where a process tree's CPU went, by thread name, as % of one core; for finding the cost of a stage. */
+export function startThreadWindow(roots: number[]): () => [string, number][] {
+  const start = threadTicks(roots);
+  const t0 = process.hrtime.bigint();
+  return () => {
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const end = threadTicks(roots);
+    return [...end]
+      .map(([k, v]): [string, number] => [k, ((v - (start.get(k) ?? 0)) / TICKS_PER_SECOND / seconds) * 100])
+      .filter(([, v]) => v >= 0.05)
+      .sort((a, b) => b[1] - a[1]);
   };
 }

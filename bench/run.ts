@@ -6,7 +6,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { startCpuWindow } from './machine.js';
+import { startCpuWindow, startThreadWindow } from './machine.js';
 import { runCoreMicrobench, type CoreMicroResult } from './core-micro.js';
 import { renderChart, renderTable, targetLines, updateReadme } from './report.js';
 import { caseResult, type CaseResult, type PeerWindow } from './stats.js';
@@ -18,11 +18,16 @@ import { TabsfuSystem } from './systems/tabsfu.js';
 
 const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
+/** --only=tabsfu,janus runs just those systems (names as in the table). */
+const only = [...args].find((a) => a.startsWith('--only='))?.slice(7).split(',');
+
 const ADDRESS = process.env.BENCH_ADDR ?? '127.0.0.1';
 const IFACE = process.env.BENCH_IFACE ?? 'lo';
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const WARMUP_MS = quick ? 4000 : 8000;
-const WINDOW_MS = quick ? 6000 : 15000;
+const flagNumber = (name: string) => Number([...args].find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? NaN);
+/** --warmup=S and --window=S override the warm-up and the measuring window, in seconds. */
+const WARMUP_MS = (flagNumber('warmup') || (quick ? 4 : 8)) * 1000;
+const WINDOW_MS = (flagNumber('window') || (quick ? 6 : 15)) * 1000;
 const PEER_ARGS = [
   '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update',
   '--disable-sync', '--autoplay-policy=no-user-gesture-required', '--allow-loopback-in-peer-connection',
@@ -109,12 +114,15 @@ async function runCase(system: System, scenario: Scenario, peerBrowser: { browse
     const endSfu = sfuPids.length ? startCpuWindow(sfuPids) : null;
     const endPeers = startCpuWindow([peerBrowser.pid]);
     const endExtras = system.windowExtras ? await system.windowExtras() : null;
+    const endThreads = process.env.BENCH_THREADS && sfuPids.length ? startThreadWindow(sfuPids) : null;
     await sleep(WINDOW_MS);
+    if (endThreads) log(`  SFU CPU by thread: ${endThreads().slice(0, 16).map(([t, v]) => `${t} ${v.toFixed(1)}`).join(', ')}`);
     const sfu = endSfu?.() ?? null;
     const peersCpu = endPeers();
     const extras = endExtras ? await endExtras() : {};
     const windows = await Promise.all(peers.map((p) => p.page.evaluate(() => (window as unknown as { bench: { endWindow(): Promise<unknown> } }).bench.endWindow()))) as PeerWindow[];
     const result = caseResult(system.name, scenario, windows, sfu, peersCpu, extras);
+    if (result.sfu) log(`  ${system.name} · ${scenario.name}: SFU CPU by process: ${result.sfu.byRole.filter(([, v]) => v >= 0.1).map(([r, v]) => `${r} ${v.toFixed(1)}`).join(', ')}`);
     log(`  ${system.name} · ${scenario.name}: SFU ${result.sfu ? result.sfu.cpuPercent.toFixed(1) + ' %' : '-'}, fps ${result.fps.min.toFixed(1)}–${result.fps.mean.toFixed(1)}, g2g p50 ${result.g2g.p50.toFixed(0)} ms, arrival p95 ${result.arrival.p95.toFixed(1)} ms, loss ${result.lossPercent.toFixed(2)} %`);
     return result;
   } finally {
@@ -142,6 +150,7 @@ async function main(): Promise<void> {
   log(`bench on ${ADDRESS} (${IFACE}); warm-up ${WARMUP_MS / 1000} s, window ${WINDOW_MS / 1000} s`);
   for (const { system: make, scenarios } of plan()) {
     const system = make();
+    if (only && !only.includes(system.name)) continue;
     log(`\n${system.name}: ${system.description}`);
     try {
       await system.start(ctx);

@@ -18,7 +18,7 @@ export interface CaseResult {
   scenario: Scenario;
   /** Why the case did not run, when it did not. */
   skipped?: string;
-  sfu: { cpuPercent: number; perStreamPercent: number; memoryMB: number; forwardedStreams: number } | null;
+  sfu: { cpuPercent: number; perStreamPercent: number; memoryMB: number; forwardedStreams: number; byRole: [string, number][] } | null;
   machinePercent: number;
   peersCpuPercent: number;
   g2g: Summary;
@@ -66,7 +66,7 @@ export function caseResult(system: string, scenario: Scenario, peers: PeerWindow
     system,
     scenario,
     sfu: sfu
-      ? { cpuPercent: sfu.processPercent, perStreamPercent: sfu.processPercent / forwarded, memoryMB: sfu.memoryBytes / 2 ** 20, forwardedStreams: forwarded }
+      ? { cpuPercent: sfu.processPercent, perStreamPercent: sfu.processPercent / forwarded, memoryMB: sfu.memoryBytes / 2 ** 20, forwardedStreams: forwarded, byRole: sfu.byRole }
       : null,
     machinePercent: peersCpu.machinePercent,
     peersCpuPercent: peersCpu.processPercent,

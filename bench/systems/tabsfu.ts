@@ -37,7 +37,7 @@ export class TabsfuSystem implements System {
     const page = await (await browser.newContext()).newPage();
     this.host = page;
     page.on('console', (m) => { if (m.type() === 'error') ctx.log(`[host] ${m.text()}`); });
-    await page.goto(`http://${ctx.address}:${PORT}/host?route=${this.route}`);
+    await page.goto(`http://${ctx.address}:${PORT}/host?route=${this.route}${process.env.BENCH_HOST_QUERY ? `&${process.env.BENCH_HOST_QUERY}` : ''}`);
     await page.getByTestId('link-status').filter({ hasText: 'serving as' }).waitFor({ timeout: 15_000 });
   }
 

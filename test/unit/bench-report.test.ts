@@ -9,7 +9,7 @@ function peer(id: string, g2g: number[], arrival: number[], fps = 30): PeerWindo
   return { id, seconds: 10, joinMs: [400, 600], uploadKbps: 100, packetsReceived: 990, packetsLost: 10, streams: [{ label: 'x', fps, g2g, arrival, unreadable: 0, width: 320 }] };
 }
 
-const cpu = (percent: number) => ({ processPercent: percent, memoryBytes: 2 ** 20 * 100, machinePercent: 50, seconds: 10 });
+const cpu = (percent: number) => ({ processPercent: percent, memoryBytes: 2 ** 20 * 100, machinePercent: 50, seconds: 10, byRole: [] as [string, number][] });
 
 describe('benchmark figures', () => {
   it('summarises samples into percentiles, max and mean', () => {
