@@ -171,12 +171,10 @@ class Track {
   keyframeRequests = 0;
   width = 0;
   height = 0;
+  /** How many downs are waiting, kept like the WASM core's so that polling never scans the downs. */
+  waitingCount = 0;
 
   constructor(readonly handle: number, readonly kind: TrackKind) {}
-
-  hasWaiting(): boolean {
-    return this.downs.some((d) => d.waiting);
-  }
 }
 
 export class CoreBaseline {
@@ -225,31 +223,41 @@ export class CoreBaseline {
     this.downs.delete(handle);
     const list = down.track.downs;
     list.splice(list.indexOf(down), 1);
+    if (down.waiting) down.track.waitingCount--;
     return true;
   }
 
-  downSetReady(handle: number, ready: boolean, _nowMs: number): void {
+  /** Changes a down and keeps its track's waiting count; a down that starts waiting wants a keyframe. */
+  private changeDown(handle: number, change: (d: Down) => void): void {
     const d = this.downs.get(handle);
-    if (!d || d.ready === ready) return;
-    d.ready = ready;
-    if (!d.video) {
-      // Opus packets stand alone: nothing to wait for.
-      d.started ||= ready;
-    } else if (!ready) {
-      // Frames are about to be skipped, so the decoder will need a fresh keyframe.
-      d.started = false;
-    } else if (d.waiting) {
+    if (!d) return;
+    const before = d.waiting;
+    change(d);
+    if (before === d.waiting) return;
+    if (d.waiting) {
+      d.track.waitingCount++;
       d.want();
+    } else {
+      d.track.waitingCount--;
     }
   }
 
+  downSetReady(handle: number, ready: boolean, _nowMs: number): void {
+    this.changeDown(handle, (d) => {
+      if (d.ready === ready) return;
+      d.ready = ready;
+      // Opus packets stand alone; a video decoder that misses frames needs a fresh keyframe
+      if (!d.video) d.started ||= ready;
+      else if (!ready) d.started = false;
+    });
+  }
+
   downSetPaused(handle: number, paused: boolean, _nowMs: number): void {
-    const d = this.downs.get(handle);
-    if (!d || d.paused === paused) return;
-    d.paused = paused;
-    if (!d.video) return;
-    if (paused) d.started = false;
-    else if (d.waiting) d.want();
+    this.changeDown(handle, (d) => {
+      if (d.paused === paused) return;
+      d.paused = paused;
+      if (d.video && paused) d.started = false;
+    });
   }
 
   /** PLI/FIR from a subscriber; ignored while it cannot receive, since becoming able asks on its own. */
@@ -293,6 +301,7 @@ export class CoreBaseline {
           continue;
         }
         d.started = true;
+        if (video) track.waitingCount--;
       }
       this.out[count++] = d.handle;
       d.frames++;
@@ -310,7 +319,7 @@ export class CoreBaseline {
   pollKeyframeRequest(nowMs: number): number {
     for (const t of this.tracks.values()) {
       if (t.kind !== TrackKind.Video) continue;
-      if (nowMs >= t.throttle.lastRequestMs + this.retryMs && t.hasWaiting()) t.throttle.wanted = true;
+      if (t.waitingCount > 0 && nowMs >= t.throttle.lastRequestMs + this.retryMs) t.throttle.wanted = true;
       if (t.throttle.poll(nowMs, this.throttleMs)) {
         t.keyframeRequests++;
         return t.handle;
@@ -324,7 +333,7 @@ export class CoreBaseline {
     for (const t of this.tracks.values()) {
       if (t.kind !== TrackKind.Video) continue;
       at = Math.min(at, t.throttle.dueAt(this.throttleMs));
-      if (t.hasWaiting()) {
+      if (t.waitingCount > 0) {
         const retry = t.throttle.lastRequestMs + this.retryMs;
         at = Math.min(at, Math.max(retry, t.throttle.lastRequestMs + this.throttleMs));
       }

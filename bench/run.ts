@@ -9,7 +9,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { startCpuWindow, startThreadWindow } from './machine.js';
 import { runCoreMicrobench, type CoreMicroResult } from './core-micro.js';
 import { renderChart, renderTable, targetLines, updateReadme } from './report.js';
-import { caseResult, type CaseResult, type PeerWindow } from './stats.js';
+import { caseResult, medianResults, type CaseResult, type PeerWindow } from './stats.js';
 import { JanusSystem } from './systems/janus.js';
 import { MeshSystem } from './systems/mesh.js';
 import { ReencodeSystem } from './systems/reencode.js';
@@ -43,12 +43,14 @@ function plan(): { system: () => System; scenarios: Scenario[] }[] {
   const grid = quick ? [video(3)] : [video(2), video(3), video(4), video(3, 320, 180, 15), video(3, 640, 360)];
   const audioRoom: Scenario = { name: '1 speaker + 7 listeners, audio', participants: 8, publishers: 1, audioOnly: true, width: 320, height: 180, fps: 30, maxBitrate: 300_000 };
   const main = quick ? grid : [...grid, audioRoom];
+  const baseline = process.env.BENCH_BASELINE_DIR;
   return [
-    { system: () => new TabsfuSystem('encoded-streams'), scenarios: main },
+    { system: () => new TabsfuSystem(), scenarios: main },
+    ...(baseline ? [{ system: () => new TabsfuSystem({ root: baseline, name: 'tabsfu-before' }), scenarios: main }] : []),
     { system: () => new JanusSystem(), scenarios: main },
     { system: () => new MeshSystem(), scenarios: main },
-    { system: () => new TabsfuSystem('decoy'), scenarios: [video(3)] },
-    { system: () => new ReencodeSystem(), scenarios: [video(3)] },
+    { system: () => new TabsfuSystem({ route: 'decoy' }), scenarios: [video(3)] },
+    { system: () => new ReencodeSystem(), scenarios: quick ? [video(3)] : [video(3), video(4), video(3, 640, 360)] },
   ];
 }
 
@@ -148,7 +150,8 @@ async function main(): Promise<void> {
   const results: CaseResult[] = [];
   let janusVersion = 'Janus not run';
   log(`bench on ${ADDRESS} (${IFACE}); warm-up ${WARMUP_MS / 1000} s, window ${WINDOW_MS / 1000} s`);
-  for (const { system: make, scenarios } of plan()) {
+  const repeat = flagNumber('repeat') || 1;
+  for (let round = 0; round < repeat; round++) for (const { system: make, scenarios } of plan()) {
     const system = make();
     if (only && !only.includes(system.name)) continue;
     log(`\n${system.name}: ${system.description}`);
@@ -175,8 +178,9 @@ async function main(): Promise<void> {
   const micro: CoreMicroResult[] = await runCoreMicrobench();
   const date = new Date().toISOString().slice(0, 10);
   const machine = machineLine(peerBrowser.browser.version(), janusVersion);
-  const table = renderTable(results, micro);
-  const targets = targetLines(results);
+  const merged = repeat > 1 ? medianResults(results) : results;
+  const table = renderTable(merged, micro) + (repeat > 1 ? `\n\n(medians of ${repeat} rounds, systems interleaved)` : '');
+  const targets = targetLines(merged);
   console.log(`\n${table}\n\n${targets.join('\n')}`);
   const outDir = path.resolve('bench/results');
   fs.mkdirSync(outDir, { recursive: true });
@@ -184,7 +188,7 @@ async function main(): Promise<void> {
   const json = { date, machine, quick, warmupMs: WARMUP_MS, windowMs: WINDOW_MS, results, micro };
   fs.writeFileSync(path.join(outDir, `run-${stamp}.json`), JSON.stringify(json, null, 1));
   fs.writeFileSync(path.join(outDir, 'latest.json'), JSON.stringify(json, null, 1));
-  const html = renderChart(results, micro, date, machine);
+  const html = renderChart(merged, micro, date, machine);
   fs.writeFileSync(path.join(outDir, 'latest.html'), html);
   const shot = await (await peerBrowser.browser.newContext({ viewport: { width: 1100, height: 800 } })).newPage();
   await shot.setContent(html);

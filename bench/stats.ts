@@ -84,3 +84,44 @@ export function caseResult(system: string, scenario: Scenario, peers: PeerWindow
     extras,
   };
 }
+
+/** One result per system and scenario: the median of each figure over repeated rounds. */
+export function medianResults(results: CaseResult[]): CaseResult[] {
+  const groups = new Map<string, CaseResult[]>();
+  for (const r of results) {
+    if (r.skipped) continue;
+    const key = `${r.system}\u0000${r.scenario.name}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  const med = (xs: (number | null | undefined)[]) => {
+    const v = xs.filter((x): x is number => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
+    return v.length ? v[Math.floor((v.length - 1) / 2)] : NaN;
+  };
+  const out: CaseResult[] = [];
+  for (const rs of groups.values()) {
+    const first = rs[0];
+    const sum = (pick: (r: CaseResult) => Summary): Summary => ({
+      p50: med(rs.map((r) => pick(r).p50)), p95: med(rs.map((r) => pick(r).p95)), max: med(rs.map((r) => pick(r).max)),
+      mean: med(rs.map((r) => pick(r).mean)), n: rs.reduce((a, r) => a + pick(r).n, 0),
+    });
+    out.push({
+      ...first,
+      sfu: first.sfu && {
+        ...first.sfu,
+        cpuPercent: med(rs.map((r) => r.sfu?.cpuPercent)),
+        perStreamPercent: med(rs.map((r) => r.sfu?.perStreamPercent)),
+        memoryMB: med(rs.map((r) => r.sfu?.memoryMB)),
+      },
+      machinePercent: med(rs.map((r) => r.machinePercent)),
+      peersCpuPercent: med(rs.map((r) => r.peersCpuPercent)),
+      g2g: sum((r) => r.g2g),
+      arrival: sum((r) => r.arrival),
+      fps: { min: med(rs.map((r) => r.fps.min)), mean: med(rs.map((r) => r.fps.mean)), streams: first.fps.streams },
+      lossPercent: med(rs.map((r) => r.lossPercent)),
+      uploadKbps: med(rs.map((r) => r.uploadKbps)),
+      joinMs: { first: med(rs.map((r) => r.joinMs.first)), all: med(rs.map((r) => r.joinMs.all)) },
+      extras: Object.fromEntries(Object.keys(first.extras).map((k) => [k, med(rs.map((r) => r.extras[k]))])),
+    });
+  }
+  return [...out, ...results.filter((r) => r.skipped)];
+}

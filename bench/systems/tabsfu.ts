@@ -8,23 +8,35 @@ import type { BenchContext, BenchPeer, Scenario, System } from './system.js';
 
 const PORT = 7895;
 
+export interface TabsfuOptions {
+  route?: 'encoded-streams' | 'decoy';
+  /** Another built checkout of tabsfu to run instead of this one (for before/after comparisons). */
+  root?: string;
+  name?: string;
+}
+
 export class TabsfuSystem implements System {
   readonly name: string;
   readonly description: string;
+  private readonly route: 'encoded-streams' | 'decoy';
+  private readonly root: string;
   private server: ChildProcess | null = null;
   private browser: Browser | null = null;
   private hostPid = 0;
   private host: import('playwright-core').Page | null = null;
   private ctx!: BenchContext;
 
-  constructor(private readonly route: 'encoded-streams' | 'decoy' = 'encoded-streams') {
-    this.name = route === 'encoded-streams' ? 'tabsfu' : 'tabsfu-decoy';
-    this.description = `tabsfu host tab (route ${route}) in its own headless Chromium; server on port ${PORT}`;
+  constructor(options: TabsfuOptions = {}) {
+    this.route = options.route ?? 'encoded-streams';
+    this.root = path.resolve(options.root ?? '.');
+    this.name = options.name ?? (this.route === 'encoded-streams' ? 'tabsfu' : 'tabsfu-decoy');
+    this.description = `tabsfu host tab (route ${this.route}) in its own headless Chromium; server on port ${PORT}` +
+      (options.root ? `; built from ${this.root}` : '');
   }
 
   async start(ctx: BenchContext): Promise<void> {
     this.ctx = ctx;
-    const main = path.resolve('dist/node/server/main.js');
+    const main = path.join(this.root, 'dist/node/server/main.js');
     this.server = spawn(process.execPath, [main, '--port', String(PORT), '--public-url', `http://${ctx.address}:${PORT}`], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     this.server.stdout!.on('data', (c) => (out += c));

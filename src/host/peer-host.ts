@@ -34,10 +34,13 @@ export class PeerHost implements PeerCommands {
 
   constructor(private readonly worker: Worker, private readonly api: Comlink.Remote<WorkerApi>) {}
 
-  /** Subscriber connections, for the keyframe-request watch. */
+  /** Subscriber connections that carry video, for the keyframe-request watch. */
   downConnections(): [string, RTCPeerConnection][] {
     const out: [string, RTCPeerConnection][] = [];
-    for (const [pid, p] of this.peers) if (p.down) out.push([pid, p.down]);
+    for (const [pid, p] of this.peers) {
+      const video = [...p.slots.values()].some((t) => t.sender.track?.kind === 'video' || (t.receiver.track.kind === 'video' && t.direction === 'sendonly'));
+      if (p.down && video) out.push([pid, p.down]);
+    }
     return out;
   }
 

@@ -50,6 +50,8 @@ struct Track {
     keyframe_requests: u64,
     width: u32,
     height: u32,
+    /// How many of its downs are `waiting()`, kept so that polling never scans every down per frame.
+    waiting: u32,
 }
 
 struct Down {
@@ -152,6 +154,7 @@ impl Core {
             keyframe_requests: 0,
             width: 0,
             height: 0,
+            waiting: 0,
         })
     }
 
@@ -204,46 +207,62 @@ impl Core {
             if let Some(i) = t.downs.iter().position(|&x| x == down) {
                 t.downs.remove(i);
             }
+            t.waiting -= u32::from(d.waiting());
         }
         true
     }
 
-    pub fn down_set_ready(&mut self, down: u32, ready: bool) {
+    /// Changes a down and keeps its track's `waiting` count true; a down that
+    /// starts waiting makes its track want a keyframe.
+    fn change_down(&mut self, down: u32, change: impl FnOnce(&mut Down)) {
         let d = match self.downs.get_mut(down) {
-            Some(d) if d.ready != ready => d,
-            _ => return,
+            Some(d) => d,
+            None => return,
         };
-        d.ready = ready;
-        if !d.video {
-            // Opus packets stand alone: nothing to wait for.
-            d.started |= ready;
+        let before = d.waiting();
+        change(d);
+        let after = d.waiting();
+        if before == after {
             return;
         }
-        if !ready {
-            // Frames are about to be skipped, so the decoder will need a
-            // fresh keyframe when the transport comes back.
-            d.started = false;
-            return;
-        }
-        if d.waiting() {
-            want(&mut self.tracks, d);
+        if let Some(t) = self.tracks.get_mut(d.track) {
+            if after {
+                t.waiting += 1;
+                d.keyframe_wants += 1;
+                t.throttle.want();
+            } else {
+                t.waiting -= 1;
+            }
         }
     }
 
+    pub fn down_set_ready(&mut self, down: u32, ready: bool) {
+        self.change_down(down, |d| {
+            if d.ready == ready {
+                return;
+            }
+            d.ready = ready;
+            if !d.video {
+                // Opus packets stand alone: nothing to wait for.
+                d.started |= ready;
+            } else if !ready {
+                // Frames are about to be skipped, so the decoder will need a
+                // fresh keyframe when the transport comes back.
+                d.started = false;
+            }
+        });
+    }
+
     pub fn down_set_paused(&mut self, down: u32, paused: bool) {
-        let d = match self.downs.get_mut(down) {
-            Some(d) if d.paused != paused => d,
-            _ => return,
-        };
-        d.paused = paused;
-        if !d.video {
-            return;
-        }
-        if paused {
-            d.started = false;
-        } else if d.waiting() {
-            want(&mut self.tracks, d);
-        }
+        self.change_down(down, |d| {
+            if d.paused == paused {
+                return;
+            }
+            d.paused = paused;
+            if d.video && paused {
+                d.started = false;
+            }
+        });
     }
 
     /// A subscriber reported loss (PLI/FIR). Ignored while it cannot receive:
@@ -293,6 +312,7 @@ impl Core {
         }
 
         let mut count = 0usize;
+        let mut started_now = 0u32;
         for &h in &t.downs {
             let d = match self.downs.get_mut(h) {
                 Some(d) => d,
@@ -308,6 +328,7 @@ impl Core {
                     continue;
                 }
                 d.started = true;
+                started_now += u32::from(d.video);
             }
             let slot = match self.out.get_mut(count) {
                 Some(s) => s,
@@ -319,6 +340,7 @@ impl Core {
             d.bytes += len64;
             d.keyframes += u64::from(is_key);
         }
+        t.waiting -= started_now;
         count as u32
     }
 
@@ -331,12 +353,11 @@ impl Core {
     /// until `NONE` terminates.
     pub fn poll_keyframe_request(&mut self, now_ms: f64) -> u32 {
         let Config { keyframe_throttle_ms, keyframe_retry_ms } = self.config;
-        let downs = &self.downs;
         for (h, t) in self.tracks.iter_mut() {
             if t.kind != TrackKind::Video {
                 continue;
             }
-            if now_ms >= t.throttle.last_request_ms() + keyframe_retry_ms && has_waiting(downs, t) {
+            if t.waiting > 0 && now_ms >= t.throttle.last_request_ms() + keyframe_retry_ms {
                 t.throttle.want();
             }
             if t.throttle.poll(now_ms, keyframe_throttle_ms) {
@@ -357,7 +378,7 @@ impl Core {
                 continue;
             }
             at = at.min(t.throttle.due_at(keyframe_throttle_ms));
-            if has_waiting(&self.downs, t) {
+            if t.waiting > 0 {
                 let retry = t.throttle.last_request_ms() + keyframe_retry_ms;
                 at = at.min(retry.max(t.throttle.window_end(keyframe_throttle_ms)));
             }
@@ -411,9 +432,6 @@ fn want(tracks: &mut Slab<Track>, d: &mut Down) {
     }
 }
 
-fn has_waiting(downs: &Slab<Down>, t: &Track) -> bool {
-    t.downs.iter().any(|&h| downs.get(h).map_or(false, Down::waiting))
-}
 
 #[cfg(test)]
 mod tests {
@@ -831,6 +849,10 @@ mod tests {
                     assert!(n <= c.out_capacity());
                     c.track_stats(handle);
                 }
+            }
+            for (_, t) in c.tracks.iter() {
+                let counted = t.downs.iter().filter(|&&h| c.downs.get(h).map_or(false, Down::waiting)).count();
+                assert_eq!(t.waiting as usize, counted, "a track's waiting count matches its downs");
             }
         }
     }

@@ -2,9 +2,11 @@
 // that touches the module's memory. Runs in a Web Worker and in Node, so it
 // uses nothing but WebAssembly and typed arrays.
 //
-// Views over wasm memory are detached whenever the memory grows, so every
-// access goes through `views()`, which re-creates them when `memory.buffer`
-// has changed. The out buffer may also move when `down_open` grows it.
+// Views over wasm memory are detached whenever the memory grows. The core
+// allocates only when tracks and downs are opened (a Rust test holds the
+// per-frame calls to zero allocations), so the views are re-made after those
+// calls and the per-frame path uses them as they are; everything else goes
+// through `views()`, which re-checks `memory.buffer`.
 
 /** The `codec` argument of `frameIn`. */
 export const Codec = { Unknown: 0, VP8: 1, H264: 2, VP9: 3, AV1: 4, Opus: 5 } as const;
@@ -129,7 +131,9 @@ export class ForwardingCore {
 
   /** Returns a track handle, or `NO_HANDLE`. */
   trackOpen(kind: TrackKind): number {
-    return this.wasm.track_open(kind) >>> 0;
+    const track = this.wasm.track_open(kind) >>> 0;
+    this.v = this.map();
+    return track;
   }
 
   /** Also closes the track's downs. False if the handle was unknown. */
@@ -163,11 +167,12 @@ export class ForwardingCore {
    * handles as a view valid until the next call into the core.
    */
   frameIn(track: number, codec: Codec, bytes: ArrayBuffer | Uint8Array, len: number, hintKey: boolean, nowMs: number): Uint32Array {
-    const v = this.views();
+    const v = this.v;
     const prefixLen = Math.min(bytes.byteLength, len, v.io.length);
-    v.io.set(bytes instanceof Uint8Array ? bytes.subarray(0, prefixLen) : new Uint8Array(bytes, 0, prefixLen));
+    if (bytes instanceof Uint8Array) v.io.set(bytes.length === prefixLen ? bytes : bytes.subarray(0, prefixLen));
+    else v.io.set(new Uint8Array(bytes, 0, prefixLen));
     const n = this.wasm.frame_in(track, codec, len, prefixLen, hintKey ? 1 : 0, nowMs);
-    return this.views().out.subarray(0, n);
+    return v.out.subarray(0, n);
   }
 
   lastFrameClass(): FrameClass {

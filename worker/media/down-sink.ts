@@ -27,6 +27,9 @@ export interface DownSink {
 export class EncodedStreamsSink implements DownSink {
   dropped = 0;
   private writer: WritableStreamDefaultWriter<EncodedFrame> | null;
+  private readonly countDrop = () => {
+    this.dropped++;
+  };
 
   constructor(readable: ReadableStream, writable: WritableStream<EncodedFrame>) {
     // a trackless sender produces no frames of its own; nothing will ever be read
@@ -40,9 +43,7 @@ export class EncodedStreamsSink implements DownSink {
       this.dropped++;
       return;
     }
-    w.write(cloneFrame(frame)).catch(() => {
-      this.dropped++;
-    });
+    w.write(cloneFrame(frame)).catch(this.countDrop);
   }
 
   close(): void {

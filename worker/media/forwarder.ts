@@ -2,7 +2,7 @@
 // which subscribers get each one, and each chosen subscriber's sink gets its own clone. Nothing here decodes
 // or encodes; nothing is logged per frame.
 import { type ForwardingCore, NO_HANDLE, TrackKind } from '../core/forwarding-core';
-import { Codec } from '../core/forwarding-core';
+import { Codec, type CodecId } from '../core/forwarding-core';
 import type { UpTrack } from './up-track';
 import type { DownSink, EncodedFrame } from './down-sink';
 
@@ -13,7 +13,13 @@ interface UpEntry {
   handle: number;
   track: UpTrack;
   transformer: RTCRtpScriptTransformer | null;
+  /** The codec of the last frame whose metadata was read, and of which negotiation. */
+  codec: CodecId | null;
+  codecVersion: number;
 }
+
+/** Shared, so that handling a rejected write allocates no closure per frame. */
+const ignore = () => {};
 
 /** A subscriber's copy of a track in the core. Owners keep this object, never the raw handle: the core
  * reuses handles, and a copy closed with its track must not close someone else's later. */
@@ -57,7 +63,7 @@ export class Forwarder {
     if (this.upsBySid.has(track.sid)) return;
     const handle = this.core.trackOpen(track.kind === 'video' ? TrackKind.Video : TrackKind.Audio);
     if (handle === NO_HANDLE) throw new Error(`forwarding core refused track ${track.sid}`);
-    const entry: UpEntry = { handle, track, transformer: null };
+    const entry: UpEntry = { handle, track, transformer: null, codec: null, codecVersion: -1 };
     this.upsBySid.set(track.sid, entry);
     this.upsByHandle.set(handle, entry);
     const early = this.waiting.get(track.sid);
@@ -164,7 +170,7 @@ export class Forwarder {
       const entry = this.owners.get(transformer);
       if (entry && entry.transformer === transformer) this.route(entry, frame);
       // the host's own decoder gets every frame back; starving it makes the page send PLIs upstream
-      writer.write(frame).catch(() => {});
+      writer.write(frame).catch(ignore);
     }
     this.owners.delete(transformer);
   }
@@ -172,9 +178,13 @@ export class Forwarder {
   private route(entry: UpEntry, frame: EncodedFrame): void {
     this.counters.framesIn++;
     const data = frame.data;
-    const meta = frame.getMetadata();
-    const codec = entry.track.codecByPt.get(meta.payloadType ?? -1) ?? Codec.Unknown;
     const hintKey = 'type' in frame && frame.type === 'key';
+    // a video codec can only change at a keyframe, and an audio one only with a new negotiation
+    if (entry.codec === null || hintKey || entry.codecVersion !== entry.track.codecVersion) {
+      entry.codec = entry.track.codecByPt.get(frame.getMetadata().payloadType ?? -1) ?? Codec.Unknown;
+      entry.codecVersion = entry.track.codecVersion;
+    }
+    const codec = entry.codec;
     const prefix = new Uint8Array(data, 0, Math.min(PREFIX_BYTES, data.byteLength));
     const targets = this.core.frameIn(entry.handle, codec, prefix, data.byteLength, hintKey, this.now());
     for (let i = 0; i < targets.length; i++) {
@@ -192,7 +202,8 @@ export class Forwarder {
       const t = this.upsByHandle.get(h)?.transformer;
       if (!t) continue;
       this.counters.keyframeRequests++;
-      t.sendKeyFrameRequest().catch(() => { /* rejected before the first frame arrives; the retry covers it */ });
+      // rejected before the first frame arrives; the core's retry covers it
+      t.sendKeyFrameRequest().catch(ignore);
     }
     const next = this.core.nextTimeout(now);
     if (next < this.timerAt) {

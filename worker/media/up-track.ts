@@ -31,6 +31,8 @@ export class UpTrack implements ManagedTrack {
   /** Publisher-side payload type per mime type (lower case), to check subscribers agree on it. */
   readonly ptByMime = new Map<string, number>();
   version = 0;
+  /** Bumped by each negotiation of the codecs, so that cached codec decisions are redone. */
+  codecVersion = 0;
 
   constructor(
     readonly sid: string,
@@ -53,6 +55,7 @@ export class UpTrack implements ManagedTrack {
 
   /** Learns the codecs of the publisher's negotiated section. */
   setNegotiatedCodecs(codecs: { pt: number; name: string }[], primary: { name: string; fmtp: string }): void {
+    this.codecVersion++;
     this.codecByPt.clear();
     this.ptByMime.clear();
     for (const c of codecs) {
