@@ -10,7 +10,7 @@ export interface PeerWindow {
   uploadKbps: number;
   packetsReceived: number;
   packetsLost: number;
-  streams: { label: string; fps: number; g2g: number[]; arrival: number[]; unreadable: number; width: number }[];
+  streams: { label: string; fps: number; presentedFps?: number; g2g: number[]; arrival: number[]; unreadable: number; width: number }[];
 }
 
 export interface CaseResult {
