@@ -21,6 +21,11 @@ export interface UpTrackAnnouncement {
 
 export class UpTrack implements ManagedTrack {
   state: UpTrackState = 'open';
+  /**
+   * Whether the publisher is expected to come back with this track (a migration or a node failure), cached when
+   * the copy starts closing: subscribers that let go of it later must still know to keep their transceiver.
+   */
+  expectedToResume = false;
   mid = '';
   /** Mime type of the codec the publisher sends, e.g. video/VP8; empty until negotiated. */
   mimeType = '';
@@ -47,6 +52,13 @@ export class UpTrack implements ManagedTrack {
 
   isOpen(): boolean {
     return this.state === 'open';
+  }
+
+  /** The copy stops resolving from now on; whether it is expected to resume is remembered with it. */
+  startClosing(expectedToResume: boolean): void {
+    if (this.state !== 'open') return;
+    this.state = 'closing';
+    this.expectedToResume = expectedToResume;
   }
 
   get codec(): CodecChoice | null {

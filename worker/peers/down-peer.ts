@@ -1,7 +1,8 @@
 // A participant's subscriber connection ("down"), as the worker sees it: slots (sendonly transceivers the
 // page created), which track each slot carries, and the offer/answer cycle with the client. A slot whose
 // track goes away is parked, not removed, and the next track of its kind reuses it, so a subscriber's SDP
-// never grows a second m-line for what one transceiver can carry.
+// never grows a second m-line for what one transceiver can carry. A slot whose track closed expecting to
+// resume is kept, unchanged, for that track's next copy: the subscriber sees the same m-line and msid again.
 import type { Remote } from 'comlink';
 import type { MediaKind, PeerCommands, PeerState, RouteName } from '../../src/shared/host-bridge';
 import { logger } from '../log';
@@ -19,10 +20,20 @@ export interface DownSlot {
   mid: string | null;
   sink: DownSink | null;
   binding: DownBinding | null;
+  /** The msid written for this slot's m-line; kept while the slot is kept for a resuming track. */
+  label: { stream: string; track: string } | null;
+  /** Mime type of the codec the slot was last set up for. */
+  lastCodec?: string;
+  /** The track sid this slot is kept for (its copy closed expecting to resume), and until when. */
+  keptFor: string | null;
+  keptUntil: number;
   /** Id of the first offer that carried the current binding; 0 until one does. */
   offeredIn: number;
   answered: boolean;
 }
+
+/** How long a slot is kept for a resuming track before it is parked for any track. Default 30 s. */
+export const KEEP_FOR_RESUME_MS = 30_000;
 
 export interface DownBinding {
   readonly up: UpTrack;
@@ -77,20 +88,25 @@ export class DownPeer {
     slot.sink = sink;
   }
 
-  /** Starts forwarding `up` to this subscriber, on a parked slot of its kind if there is one. */
-  async bind(up: UpTrack): Promise<DownBinding> {
+  /**
+   * Starts forwarding `up` to this subscriber: on the slot kept for its sid if there is one (no renegotiation
+   * when the codec is unchanged), else on a parked slot of its kind, else on a new slot.
+   */
+  async bind(up: UpTrack, now = Date.now()): Promise<DownBinding> {
     if (this.closed) throw new DownPeerClosedError(`subscriber ${this.pid} is closed`);
-    let slot = this.slots.find((s) => s.kind === up.kind && !s.binding && s.sink);
+    this.expireKept(now);
+    const kept = this.slots.find((s) => s.keptFor === up.sid && s.kind === up.kind && !s.binding && s.sink);
+    if (kept) return this.rebind(kept, up);
+    let slot = this.slots.find((s) => s.kind === up.kind && !s.binding && !s.keptFor && s.sink);
     if (!slot) {
-      slot = { id: this.nextSlotId++, kind: up.kind, mid: null, sink: null, binding: null, offeredIn: 0, answered: false };
+      slot = { id: this.nextSlotId++, kind: up.kind, mid: null, sink: null, binding: null, label: null, keptFor: null, keptUntil: 0, offeredIn: 0, answered: false };
       this.slots.push(slot);
       await this.commands.addDownSlot(this.pid, slot.id, up.kind, this.route);
       if (this.closed) throw new DownPeerClosedError(`subscriber ${this.pid} closed while adding a slot`);
       if (!slot.sink) throw new Error(`the page created slot ${slot.id} for ${this.pid} without its streams`);
     }
     // claim before awaiting, so that a concurrent bind takes another slot
-    const binding: DownBinding = { up, slot, forwarded: this.forwarder.openDown(up, slot.sink!), ready: false, paused: false };
-    slot.binding = binding;
+    const binding = this.claim(slot, up);
     slot.offeredIn = 0;
     slot.answered = false;
     await this.commands.setDownSlot(this.pid, slot.id, up.codec);
@@ -98,11 +114,61 @@ export class DownPeer {
     return binding;
   }
 
-  unbind(binding: DownBinding): void {
+  /** A kept slot takes the next copy of its track: same m-line, same msid; only a codec change renegotiates. */
+  private async rebind(slot: DownSlot, up: UpTrack): Promise<DownBinding> {
+    const codecBefore = slot.binding === null ? slot.lastCodec : undefined;
+    slot.keptFor = null;
+    const binding = this.claim(slot, up);
+    if (codecBefore !== up.mimeType) {
+      slot.offeredIn = 0;
+      slot.answered = false;
+      await this.commands.setDownSlot(this.pid, slot.id, up.codec);
+      this.negotiate();
+    } else {
+      this.updateReadiness();
+    }
+    return binding;
+  }
+
+  private claim(slot: DownSlot, up: UpTrack): DownBinding {
+    const binding: DownBinding = { up, slot, forwarded: this.forwarder.openDown(up, slot.sink!), ready: false, paused: false };
+    slot.binding = binding;
+    slot.label = { stream: `${up.publisherSid}|${up.sid}`, track: up.sid };
+    slot.lastCodec = up.mimeType;
+    return binding;
+  }
+
+  /**
+   * Stops forwarding on this binding. With `keepForResume` the slot stays as it is (sendonly, same msid) for the
+   * track's next copy; otherwise it is parked (inactive) for any track of its kind.
+   */
+  unbind(binding: DownBinding, release: { keepForResume: boolean } = { keepForResume: false }, now = Date.now()): void {
     this.forwarder.closeDown(binding.forwarded);
     const slot = binding.slot;
     if (slot.binding !== binding) return;
     slot.binding = null;
+    if (this.closed) return;
+    if (release.keepForResume) {
+      slot.keptFor = binding.up.sid;
+      slot.keptUntil = now + KEEP_FOR_RESUME_MS;
+      return;
+    }
+    this.park(slot);
+  }
+
+  /** The subscriber no longer wants this track: a slot kept for it is parked for any track. */
+  releaseKept(trackSid: string): void {
+    for (const slot of this.slots) if (slot.keptFor === trackSid && !slot.binding) this.park(slot);
+  }
+
+  /** Slots kept for tracks that did not come back in time are parked. */
+  private expireKept(now: number): void {
+    for (const slot of this.slots) if (slot.keptFor && !slot.binding && slot.keptUntil <= now) this.park(slot);
+  }
+
+  private park(slot: DownSlot): void {
+    slot.keptFor = null;
+    slot.label = null;
     if (this.closed) return;
     this.commands.setDownSlot(this.pid, slot.id, null).then(() => this.negotiate(), () => {});
   }
@@ -145,11 +211,11 @@ export class DownPeer {
       const msids = new Map<string, { stream: string; track: string }>();
       const midToTrackId: Record<string, string> = {};
       for (const slot of this.slots) {
-        const b = slot.binding;
-        if (!b || !slot.mid) continue;
-        if (!slot.offeredIn) slot.offeredIn = id;
-        msids.set(slot.mid, { stream: `${b.up.publisherSid}|${b.up.sid}`, track: b.up.sid });
-        midToTrackId[slot.mid] = b.up.sid;
+        // a kept slot keeps its label, so that the subscriber never sees its track change while it waits
+        if (!slot.label || !slot.mid) continue;
+        if (slot.binding && !slot.offeredIn) slot.offeredIn = id;
+        msids.set(slot.mid, slot.label);
+        midToTrackId[slot.mid] = slot.label.track;
       }
       this.sendOffer(setMsids(offer.sdp, msids), id, midToTrackId);
     } catch (e) {

@@ -85,7 +85,7 @@ export class Participant {
       {
         sid: this.sid,
         bind: (t) => this.down.bind(t),
-        unbind: (b) => this.down.unbind(b),
+        unbind: (b, release) => this.down.unbind(b, release),
         subscribeFailed: (trackSid, reason) => {
           log.warn(`${this.identity} could not subscribe to ${trackSid}: ${reason}`);
           this.send({ case: 'subscriptionResponse', value: new SubscriptionResponse({ trackSid, err: SubscriptionError.SE_TRACK_NOTFOUND }) });

@@ -22,11 +22,19 @@ export interface Binding {
   readonly up: UpTrack;
 }
 
+/**
+ * Why a binding is released. `keepForResume`: the copy it was bound to closed while expected to resume, so the
+ * subscriber keeps the transceiver for the track's next copy instead of handing it to any track.
+ */
+export interface Release {
+  keepForResume: boolean;
+}
+
 /** What the manager needs of the subscribing participant. */
 export interface Subscriber<B extends Binding> {
   readonly sid: string;
   bind(track: UpTrack): Promise<B>;
-  unbind(binding: B): void;
+  unbind(binding: B, release: Release): void;
   /** The subscription could not be made within the give-up time; `reason` is for the client. */
   subscribeFailed(trackSid: string, reason: string): void;
 }
@@ -96,7 +104,7 @@ export class SubscriptionManager<B extends Binding> {
     for (const sub of this.subs.values()) {
       this.scheduler.clearTimeout(sub.retry);
       this.unwatch(sub);
-      if (sub.binding) this.subscriber.unbind(sub.binding);
+      if (sub.binding) this.subscriber.unbind(sub.binding, { keepForResume: false });
       sub.binding = null;
     }
     this.subs.clear();
@@ -118,7 +126,9 @@ export class SubscriptionManager<B extends Binding> {
     sub.retry = null;
     const resolved = sub.wanted ? this.tracks.resolve(sub.sid)?.track ?? null : null;
     if (sub.binding && sub.binding.up !== resolved) {
-      this.subscriber.unbind(sub.binding);
+      // the flag cached when the copy began closing decides, whatever state the copy has reached since
+      const up = sub.binding.up;
+      this.subscriber.unbind(sub.binding, { keepForResume: sub.wanted && up.state !== 'open' && up.expectedToResume });
       sub.binding = null;
     }
     if (!sub.wanted) {
@@ -137,7 +147,7 @@ export class SubscriptionManager<B extends Binding> {
       (binding) => {
         sub.busy = false;
         if (this.closed) {
-          this.subscriber.unbind(binding);
+          this.subscriber.unbind(binding, { keepForResume: false });
           return;
         }
         sub.binding = binding;
