@@ -3,12 +3,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { ServerOptions } from './config.js';
 import { cors } from './signal-upgrade.js';
-import { mintToken } from './tokens.js';
+import { TokenError, mintToken, verifyAdminToken } from './tokens.js';
 
 export interface ApiContext {
   options: ServerOptions;
   version: string;
   hostCount: () => number;
+  cutSignal: (room: string, identity: string) => number;
 }
 
 /** Handles /api/*; returns false for any other path. */
@@ -30,6 +31,9 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
       return true;
     case '/api/token':
       await token(res, url, ctx.options);
+      return true;
+    case '/api/admin/cut-signal':
+      await cutSignal(req, res, url, ctx);
       return true;
     default:
       json(res, 404, { error: `no such endpoint: ${url.pathname}` });
@@ -53,6 +57,23 @@ async function token(res: ServerResponse, url: URL, options: ServerOptions): Pro
   const identity = url.searchParams.get('identity')?.trim() || `${slug(name)}-${randomBytes(3).toString('hex')}`;
   const [apiKey, secret] = Object.entries(options.keys)[0];
   json(res, 200, { token: await mintToken({ room, identity, name }, apiKey, secret), identity, room });
+}
+
+/**
+ * POST /api/admin/cut-signal?room=<room>&identity=<identity>, with a roomAdmin token as Bearer:
+ * drops that participant's signal connection at the relay without a close frame, as a network cut would.
+ */
+async function cutSignal(req: IncomingMessage, res: ServerResponse, url: URL, ctx: ApiContext): Promise<void> {
+  if (req.method !== 'POST') return json(res, 405, { error: 'use POST' });
+  const room = url.searchParams.get('room') ?? '';
+  const identity = url.searchParams.get('identity') ?? '';
+  try {
+    await verifyAdminToken(/^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1], ctx.options.keys, room);
+  } catch (e) {
+    if (e instanceof TokenError) return json(res, 401, { error: e.message });
+    throw e;
+  }
+  json(res, 200, { cut: ctx.cutSignal(room, identity) });
 }
 
 function slug(s: string): string {

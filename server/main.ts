@@ -34,7 +34,8 @@ export async function startServer(options: ServerOptions, projectRoot: string, l
         answerValidate(res, await admit(url, req.headers.authorization, signal.path, options.keys, hostAvailable, hostPageUrl()));
         return;
       }
-      if (await handleApi(req, res, url, { options, version: TABSFU_VERSION, hostCount: () => relay.hostCount })) return;
+      const api = { options, version: TABSFU_VERSION, hostCount: () => relay.hostCount, cutSignal: (room: string, identity: string) => relay.cutSignal(room, identity) };
+      if (await handleApi(req, res, url, api)) return;
       await pages(req, res, url.pathname);
     } catch (e) {
       log(`request ${req.url} failed: ${(e as Error).stack ?? e}`);

@@ -24,6 +24,7 @@ interface ClientConn {
   ws: WebSocket;
   host: HostLink;
   room: string;
+  identity: string;
 }
 
 export interface RelayLog {
@@ -67,7 +68,7 @@ export class Relay {
       ws.close(CLOSE_CODE.hostGone, 'no host tab is open');
       return;
     }
-    const conn: ClientConn = { id: this.nextConn++, ws, host, room: join.room };
+    const conn: ClientConn = { id: this.nextConn++, ws, host, room: join.room, identity: join.identity };
     this.conns.set(conn.id, conn);
     host.conns.add(conn.id);
     // a room belongs to its host from the first connection on, so that later joiners meet the same host
@@ -89,6 +90,17 @@ export class Relay {
       this.toHost(host, { kind: 'client-closed', conn: conn.id, code, reason: reason.toString() });
     });
     ws.on('error', () => { /* the close event follows and reports it */ });
+  }
+
+  /** Drops a participant's signal connections at once, as a network cut would: no close frame. */
+  cutSignal(room: string, identity: string): number {
+    let cut = 0;
+    for (const conn of this.conns.values()) {
+      if (conn.room !== room || conn.identity !== identity) continue;
+      conn.ws.terminate();
+      cut++;
+    }
+    return cut;
   }
 
   private fromHost(host: HostLink, data: RawData, isBinary: boolean): void {

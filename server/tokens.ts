@@ -20,7 +20,8 @@ export class TokenError extends Error {
 
 const encoder = new TextEncoder();
 
-export async function verifyToken(token: string | null | undefined, keys: Record<string, string>): Promise<VerifiedToken> {
+/** Checks signature, issuer and time; returns the claims. */
+async function verifiedClaims(token: string | null | undefined, keys: Record<string, string>): Promise<Record<string, unknown>> {
   if (!token) throw new TokenError('no access token: pass it as ?access_token=… or an Authorization: Bearer header');
   let issuer: string | undefined;
   try {
@@ -31,12 +32,15 @@ export async function verifyToken(token: string | null | undefined, keys: Record
   if (!issuer) throw new TokenError('access token has no issuer (iss): it must be the API key');
   const secret = keys[issuer];
   if (secret === undefined) throw new TokenError(`access token was issued for API key "${issuer}", which this server does not know`);
-  let claims: Record<string, unknown>;
   try {
-    ({ payload: claims } = await jwtVerify(token, encoder.encode(secret), { algorithms: ['HS256'], issuer, clockTolerance: 10 }));
+    return (await jwtVerify(token, encoder.encode(secret), { algorithms: ['HS256'], issuer, clockTolerance: 10 })).payload;
   } catch (e) {
     throw new TokenError(describeJoseError(e));
   }
+}
+
+export async function verifyToken(token: string | null | undefined, keys: Record<string, string>): Promise<VerifiedToken> {
+  const claims = await verifiedClaims(token, keys);
   const video = (claims.video ?? {}) as Record<string, unknown>;
   const identity = typeof claims.sub === 'string' ? claims.sub : '';
   if (!identity) throw new TokenError('access token has no identity (sub)');
@@ -62,6 +66,13 @@ export async function verifyToken(token: string | null | undefined, keys: Record
     roomConfig: readRoomConfig(claims.roomConfig),
     expiresAt: typeof claims.exp === 'number' ? claims.exp : 0,
   };
+}
+
+/** An administrator's token (LiveKit's roomAdmin grant), for `room` or for every room when it names none. */
+export async function verifyAdminToken(token: string | null | undefined, keys: Record<string, string>, room: string): Promise<void> {
+  const video = ((await verifiedClaims(token, keys)).video ?? {}) as Record<string, unknown>;
+  if (video.roomAdmin !== true) throw new TokenError('this needs a token with the roomAdmin grant');
+  if (typeof video.room === 'string' && video.room && video.room !== room) throw new TokenError(`the token administers room "${video.room}", not "${room}"`);
 }
 
 export interface MintRequest {
@@ -107,7 +118,8 @@ function stringRecord(v: unknown): Record<string, string> {
 function readRoomConfig(v: unknown): TokenRoomConfig {
   if (!v || typeof v !== 'object') return {};
   const c = v as Record<string, unknown>;
-  const num = (a: unknown, b: unknown) => (typeof a === 'number' ? a : typeof b === 'number' ? b : undefined);
+  // as in LiveKit, 0 means "the server's default"
+  const num = (a: unknown, b: unknown) => [a, b].find((x): x is number => typeof x === 'number' && x > 0);
   return {
     emptyTimeout: num(c.emptyTimeout, c.empty_timeout),
     departureTimeout: num(c.departureTimeout, c.departure_timeout),

@@ -50,6 +50,15 @@ const api: WorkerApi = {
     sfu?.viewChanged();
   },
 
+  dataIn(pid, label, payload) {
+    sfu?.participant(pid)?.onData(label, new Uint8Array(payload));
+  },
+
+  async hostAction(action) {
+    if (!sfu) throw new Error('the host worker is not started');
+    sfu.hostAction(action);
+  },
+
   keyframeRequests(reports) {
     for (const r of reports) {
       const b = sfu?.participant(r.pid)?.down.bindingForMid(r.mid);

@@ -1,8 +1,8 @@
 // The host's root object in the worker: rooms by name, signal sessions by relay connection, participants by
 // sid, and the host view the page renders.
 import { DisconnectReason } from '@livekit/protocol';
-import type { HostView } from '../src/shared/host-bridge';
-import type { ServerToHost } from '../src/shared/relay-protocol';
+import type { HostAction, HostView } from '../src/shared/host-bridge';
+import type { JoinParams, ServerToHost } from '../src/shared/relay-protocol';
 import { HostLink } from './host-link';
 import { logger } from './log';
 import type { Participant } from './rooms/participant';
@@ -11,6 +11,10 @@ import type { HostServices } from './rooms/room-context';
 import { SignalSession } from './signal/session';
 
 const log = logger('sfu');
+
+export class HostActionError extends Error {
+  override name = 'HostActionError';
+}
 
 /** The host's own version, reported in serverInfo.nodeId. */
 export const TABSFU_VERSION = '0.1.0';
@@ -58,14 +62,46 @@ export class Sfu {
     return this.participants.get(sid);
   }
 
-  private clientOpen({ conn, join }: Extract<ServerToHost, { kind: 'client-open' }>): void {
-    let room = this.rooms.get(join.room);
-    if (!room || room.isClosed) {
-      room = new Room(join.room, join.roomConfig, this.services, { hostId: this.view.hostId, version: TABSFU_VERSION }, (r) => this.roomClosed(r));
-      this.rooms.set(join.room, room);
-      this.reportRooms();
-      log.info(`room ${join.room} created`);
+  /** Host controls: each participant affected gets the leave reason LiveKit would send. */
+  hostAction(action: HostAction): void {
+    if (action.kind === 'create-room') {
+      this.roomNamed(action.room, {});
+      this.viewChanged();
+      return;
     }
+    const room = this.rooms.get(action.room);
+    if (!room) throw new HostActionError(`no room ${action.room}`);
+    switch (action.kind) {
+      case 'close-room':
+        room.close(DisconnectReason.ROOM_DELETED);
+        break;
+      case 'remove-participant': {
+        const p = room.bySid(action.participantSid);
+        if (!p) throw new HostActionError(`no participant ${action.participantSid} in ${action.room}`);
+        room.remove(p, DisconnectReason.PARTICIPANT_REMOVED);
+        break;
+      }
+      case 'mute-track':
+        if (!room.muteTrack(action.trackSid, action.muted)) throw new HostActionError(`no track ${action.trackSid} in ${action.room}`);
+        break;
+    }
+    this.viewChanged();
+  }
+
+  /** The open room of that name, created (as LiveKit's auto-create does) when there is none. */
+  private roomNamed(name: string, config: JoinParams['roomConfig']): Room {
+    let room = this.rooms.get(name);
+    if (!room || room.isClosed) {
+      room = new Room(name, config, this.services, { hostId: this.view.hostId, version: TABSFU_VERSION }, (r) => this.roomClosed(r));
+      this.rooms.set(name, room);
+      this.reportRooms();
+      log.info(`room ${name} created`);
+    }
+    return room;
+  }
+
+  private clientOpen({ conn, join }: Extract<ServerToHost, { kind: 'client-open' }>): void {
+    const room = this.roomNamed(join.room, join.roomConfig);
     const session = new SignalSession(conn, this.link, {
       signalLost: (p, r) => this.awaitResume(p, r),
     });

@@ -1,7 +1,7 @@
 // The host page: starts the worker that runs the rooms, carries out its peer-connection commands, watches
 // subscribers' keyframe requests, and renders what the worker reports.
 import * as Comlink from 'comlink';
-import { DEFAULT_HOST_SETTINGS, type HostSettings, type RouteName, type WorkerApi } from '../shared/host-bridge';
+import { DEFAULT_HOST_SETTINGS, type HostAction, type HostSettings, type RouteName, type WorkerApi } from '../shared/host-bridge';
 import { HOST_LINK_PATH } from '../shared/relay-protocol';
 import { resumeDecoyAudio } from './decoy-audio';
 import { watchKeyframeRequests } from './keyframe-watch';
@@ -9,11 +9,12 @@ import { PeerHost } from './peer-host';
 import { HostPage } from './view';
 import './style.css';
 
-/** Settings come from the page URL, e.g. /host?route=decoy&keyframePollMs=500&resumeWindowMs=5000 */
+/** Settings come from the page URL, e.g. /host?route=decoy&resumeWindowMs=5000 (see README, "Configuration"). */
 function readSettings(search: string): HostSettings {
   const q = new URLSearchParams(search);
   const route = q.get('route');
-  const ms = (name: 'keyframePollMs' | 'resumeWindowMs', min: number) => {
+  type Numeric = 'keyframePollMs' | 'resumeWindowMs' | 'dataPacketsPerSecond' | 'dataBytesPerSecond' | 'subscribeFailAfterMs' | 'emptyTimeout' | 'departureTimeout';
+  const ms = (name: Numeric, min: number) => {
     const v = Number(q.get(name) ?? NaN);
     return Number.isFinite(v) && v >= min ? v : DEFAULT_HOST_SETTINGS[name];
   };
@@ -21,11 +22,19 @@ function readSettings(search: string): HostSettings {
     route: route === 'decoy' || route === 'encoded-streams' ? (route as RouteName) : DEFAULT_HOST_SETTINGS.route,
     keyframePollMs: ms('keyframePollMs', 50),
     resumeWindowMs: ms('resumeWindowMs', 0),
+    dataPacketsPerSecond: ms('dataPacketsPerSecond', 1),
+    dataBytesPerSecond: ms('dataBytesPerSecond', 1024),
+    subscribeFailAfterMs: ms('subscribeFailAfterMs', 0),
+    emptyTimeout: ms('emptyTimeout', 0),
+    departureTimeout: ms('departureTimeout', 0),
   };
 }
 
 async function main(): Promise<void> {
-  const page = new HostPage(document.getElementById('app')!);
+  let act: (action: HostAction) => Promise<void> = async () => {
+    throw new Error('the host is still starting');
+  };
+  const page = new HostPage(document.getElementById('app')!, (action) => act(action));
   if (typeof RTCRtpScriptTransform === 'undefined') {
     document.body.insertAdjacentHTML('afterbegin', '<p class="error">This browser cannot host: it lacks RTCRtpScriptTransform. Use a recent Chromium or Chrome.</p>');
     return;
@@ -38,6 +47,7 @@ async function main(): Promise<void> {
   Comlink.expose(peers, channel.port1);
   const linkUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${HOST_LINK_PATH}`;
   await api.start(Comlink.transfer(channel.port2, [channel.port2]), settings, linkUrl, Comlink.proxy((view) => page.render(view)));
+  act = (action) => api.hostAction(action);
   watchKeyframeRequests(() => peers.downConnections(), (reports) => void api.keyframeRequests(reports), settings.keyframePollMs);
   document.addEventListener('click', resumeDecoyAudio);
   // for people (and tests) inspecting the host from devtools

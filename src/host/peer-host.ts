@@ -18,6 +18,8 @@ import { decoyAudioTrack } from './decoy-audio';
 interface Peers {
   up: RTCPeerConnection | null;
   down: RTCPeerConnection | null;
+  /** The subscriber connection's data channels, by label (`_reliable`, `_lossy`). */
+  downChannels: Map<string, RTCDataChannel>;
   slots: Map<number, RTCRtpTransceiver>;
   /** Transforms to attach when a publisher's receiver appears, by mid. */
   upTransforms: Record<string, TransformOptions>;
@@ -53,8 +55,8 @@ export class PeerHost implements PeerCommands {
     if (peers.down) return;
     const pc = this.connection(pid, 'down');
     // the client adopts these by label; they also give the first offer a section before any media exists
-    pc.createDataChannel('_reliable', { ordered: true });
-    pc.createDataChannel('_lossy', { ordered: false, maxRetransmits: 0 });
+    peers.downChannels.set('_reliable', pc.createDataChannel('_reliable', { ordered: true }));
+    peers.downChannels.set('_lossy', pc.createDataChannel('_lossy', { ordered: false, maxRetransmits: 0 }));
     peers.down = pc;
   }
 
@@ -122,6 +124,14 @@ export class PeerHost implements PeerCommands {
         const options = peers.upTransforms[e.transceiver.mid ?? ''];
         if (options) e.receiver.transform = new RTCRtpScriptTransform(this.worker, options);
       };
+      // data the participant publishes goes to the worker, which decides who gets it
+      pc.ondatachannel = (e) => {
+        const channel = e.channel;
+        channel.binaryType = 'arraybuffer';
+        channel.onmessage = (m) => {
+          if (m.data instanceof ArrayBuffer) void this.api.dataIn(pid, channel.label, Comlink.transfer(m.data, [m.data]));
+        };
+      };
       peers.up = pc;
     }
     const pc = peers.up;
@@ -138,6 +148,14 @@ export class PeerHost implements PeerCommands {
     const peers = this.entry(pid);
     const pc = this.require(side === 'up' ? peers.up : peers.down, pid, side);
     await pc.addIceCandidate(candidate);
+  }
+
+  sendData(pids: string[], label: string, payload: Uint8Array<ArrayBuffer>): void {
+    for (const pid of pids) {
+      const channel = this.peers.get(pid)?.downChannels.get(label);
+      // a closed or not yet open channel loses the packet, as a lossy one would; reliable delivery needs an open one
+      if (channel?.readyState === 'open') channel.send(payload);
+    }
   }
 
   closePeers(pid: string): void {
@@ -158,7 +176,7 @@ export class PeerHost implements PeerCommands {
   private entry(pid: string, create = false): Peers {
     let peers = this.peers.get(pid);
     if (!peers && create) {
-      peers = { up: null, down: null, slots: new Map(), upTransforms: {} };
+      peers = { up: null, down: null, downChannels: new Map(), slots: new Map(), upTransforms: {} };
       this.peers.set(pid, peers);
     }
     if (!peers) throw new UnknownPeerError(`no connections for participant ${pid}`);

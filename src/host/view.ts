@@ -1,7 +1,7 @@
 // Renders the host view: the link to the server, and per room its join link (copy button, QR code),
 // participants and tracks. Rooms the host started by name show before anyone joins them.
 import QRCode from 'qrcode';
-import type { HostView, ParticipantView, RoomView, TrackView } from '../shared/host-bridge';
+import type { HostAction, HostView, ParticipantView, RoomView, TrackView } from '../shared/host-bridge';
 
 export function joinLink(publicUrl: string, room: string): string {
   return `${publicUrl || location.origin}/join/${encodeURIComponent(room)}`;
@@ -11,10 +11,8 @@ export class HostPage {
   private roomsEl: HTMLElement;
   private statusEl: HTMLElement;
   private cards = new Map<string, HTMLElement>();
-  private started = new Set<string>();
-  private last: HostView | null = null;
 
-  constructor(root: HTMLElement) {
+  constructor(root: HTMLElement, private readonly act: (action: HostAction) => Promise<void>) {
     root.innerHTML = `
       <header><h1>tabsfu host</h1><span class="status" data-testid="link-status">connecting…</span></header>
       <p class="hint">Keep this tab open: it is the media server. It may sit in the background.</p>
@@ -32,19 +30,17 @@ export class HostPage {
       e.preventDefault();
       const name = input.value.trim();
       if (!name) return;
-      this.started.add(name);
       input.value = suggestRoomName();
-      if (this.last) this.render(this.last);
+      // the room opens now, and closes if nobody joins it within the empty timeout
+      this.act({ kind: 'create-room', room: name }).catch((err: Error) => alert(err.message));
     });
   }
 
   render(view: HostView): void {
-    this.last = view;
     this.statusEl.textContent =
       view.linkState === 'open' ? `serving as ${view.hostId} · route ${view.route}` : view.linkState === 'connecting' ? 'connecting to the server…' : `disconnected: ${view.linkError}`;
     this.statusEl.className = `status ${view.linkState}`;
-    const rooms = new Map<string, RoomView | null>();
-    for (const name of this.started) rooms.set(name, null);
+    const rooms = new Map<string, RoomView>();
     for (const r of view.rooms) rooms.set(r.name, r);
     for (const [name, card] of this.cards) {
       if (!rooms.has(name)) {
@@ -53,11 +49,11 @@ export class HostPage {
       }
     }
     for (const [name, room] of rooms) this.renderRoom(name, room, view.publicUrl);
-    if (!rooms.size) this.roomsEl.innerHTML = '<p class="empty">No rooms yet. Start one above, or join any room name: rooms open on the first join.</p>';
-    else this.roomsEl.querySelector('.empty')?.remove();
+    this.roomsEl.querySelector('.empty')?.remove();
+    if (!rooms.size) this.roomsEl.insertAdjacentHTML('afterbegin', '<p class="empty">No rooms yet. Start one above, or join any room name: rooms open on the first join.</p>');
   }
 
-  private renderRoom(name: string, room: RoomView | null, publicUrl: string): void {
+  private renderRoom(name: string, room: RoomView, publicUrl: string): void {
     let card = this.cards.get(name);
     if (!card) {
       card = document.createElement('article');
@@ -70,7 +66,8 @@ export class HostPage {
           <div class="link"><a target="_blank" rel="noopener"></a><button class="copy">Copy link</button></div>
           <img class="qr" alt="QR code of the join link" width="116" height="116">
         </div>
-        <ul class="participants"></ul>`;
+        <ul class="participants"></ul>
+        <div class="room-actions"><button data-action="close-room" hidden>Close room</button><span class="action-error"></span></div>`;
       card.querySelector('h2')!.textContent = name;
       const a = card.querySelector('a')!;
       a.href = link;
@@ -78,25 +75,39 @@ export class HostPage {
       const copy = card.querySelector<HTMLButtonElement>('.copy')!;
       copy.addEventListener('click', () => copyText(link).then((ok) => { copy.textContent = ok ? 'Copied' : 'Select and copy'; setTimeout(() => (copy.textContent = 'Copy link'), 1500); }));
       QRCode.toDataURL(link, { margin: 1, width: 116 }).then((url) => (card!.querySelector<HTMLImageElement>('.qr')!.src = url), () => {});
+      card.addEventListener('click', (e) => this.onControl(name, e.target as HTMLElement, card!));
       this.roomsEl.append(card);
       this.cards.set(name, card);
     }
     const list = card.querySelector('.participants')!;
-    const people = room?.participants ?? [];
-    card.classList.toggle('waiting', !room);
+    const people = room.participants;
     list.innerHTML = people.length ? people.map(participantRow).join('') : '<li class="none">nobody here yet</li>';
+    card.querySelector<HTMLButtonElement>('[data-action="close-room"]')!.hidden = false;
+  }
+
+  private onControl(room: string, target: HTMLElement, card: HTMLElement): void {
+    const button = target.closest<HTMLButtonElement>('button[data-action]');
+    if (!button || button.dataset.action === undefined) return;
+    let action: HostAction | null = null;
+    if (button.dataset.action === 'close-room') action = { kind: 'close-room', room };
+    if (button.dataset.action === 'remove') action = { kind: 'remove-participant', room, participantSid: button.dataset.sid! };
+    if (button.dataset.action === 'mute') action = { kind: 'mute-track', room, trackSid: button.dataset.sid!, muted: button.dataset.muted !== 'true' };
+    if (!action) return;
+    const error = card.querySelector('.action-error')!;
+    error.textContent = '';
+    this.act(action).catch((e: Error) => (error.textContent = e.message));
   }
 }
 
 function participantRow(p: ParticipantView): string {
   const tracks = p.tracks.length ? p.tracks.map(trackRow).join('') : '<span class="track none">no tracks</span>';
-  return `<li data-identity="${esc(p.identity)}"><strong>${esc(p.name || p.identity)}</strong> <span class="state">${esc(p.state.toLowerCase())}</span><div class="tracks">${tracks}</div></li>`;
+  return `<li data-identity="${esc(p.identity)}"><strong>${esc(p.name || p.identity)}</strong> <span class="state">${esc(p.state.toLowerCase())}</span> <button class="small" data-action="remove" data-sid="${esc(p.sid)}">Remove</button><div class="tracks">${tracks}</div></li>`;
 }
 
 function trackRow(t: TrackView): string {
   const size = t.kind === 'video' && t.width ? ` ${t.width}×${t.height}` : '';
   const codec = t.codec ? t.codec.split('/')[1] : 'pending';
-  return `<span class="track ${t.kind}${t.muted ? ' muted' : ''}" data-track="${esc(t.sid)}">${esc(t.source)} · ${esc(codec)}${size} · ${t.frames} frames · ${t.subscribers} subscriber${t.subscribers === 1 ? '' : 's'}${t.muted ? ' · muted' : ''}</span>`;
+  return `<span class="track ${t.kind}${t.muted ? ' muted' : ''}" data-track="${esc(t.sid)}">${esc(t.source)} · ${esc(codec)}${size} · ${t.frames} frames · ${t.subscribers} subscriber${t.subscribers === 1 ? '' : 's'}${t.muted ? ' · muted' : ''} <button class="small" data-action="mute" data-sid="${esc(t.sid)}" data-muted="${t.muted}">${t.muted ? 'Unmute' : 'Mute'}</button></span>`;
 }
 
 function esc(s: string): string {

@@ -51,6 +51,8 @@ export interface PeerCommands {
   answerUp(pid: string, offerSdp: string, upTracks: Record<string, TransformOptions>): Promise<string>;
   addRemoteCandidate(pid: string, side: PeerSide, candidate: IceCandidateJson): Promise<void>;
   closePeers(pid: string): void;
+  /** Sends one data packet to each participant's subscriber channel of that label (`_reliable`, `_lossy`). */
+  sendData(pids: string[], label: string, payload: Uint8Array<ArrayBuffer>): void;
 }
 
 /** Settings the host page passes to its worker. */
@@ -61,9 +63,28 @@ export interface HostSettings {
   keyframePollMs: number;
   /** How long a participant whose signal connection dropped waits to be resumed. Default 15000 ms. ?resumeWindowMs= */
   resumeWindowMs: number;
+  /** Data packets each participant may publish per second. Default 1000. ?dataPacketsPerSecond= */
+  dataPacketsPerSecond: number;
+  /** Data bytes each participant may publish per second. Default 4 MiB. ?dataBytesPerSecond= */
+  dataBytesPerSecond: number;
+  /** How long a wanted track may stay unresolvable before the subscriber gets TrackSubscribeFailed. Default 10000 ms. ?subscribeFailAfterMs= */
+  subscribeFailAfterMs: number;
+  /** Seconds a room started from the host page stays open if nobody joins. Default 300, as LiveKit. ?emptyTimeout= */
+  emptyTimeout: number;
+  /** Seconds a room stays open after its last participant left. Default 20, as LiveKit. ?departureTimeout= */
+  departureTimeout: number;
 }
 
-export const DEFAULT_HOST_SETTINGS: HostSettings = { route: 'encoded-streams', keyframePollMs: 250, resumeWindowMs: 15_000 };
+export const DEFAULT_HOST_SETTINGS: HostSettings = {
+  route: 'encoded-streams',
+  keyframePollMs: 250,
+  resumeWindowMs: 15_000,
+  dataPacketsPerSecond: 1000,
+  dataBytesPerSecond: 4 * 2 ** 20,
+  subscribeFailAfterMs: 10_000,
+  emptyTimeout: 300,
+  departureTimeout: 20,
+};
 
 /** A subscriber's PLI/FIR count on one slot since the last report. */
 export interface KeyframeRequestReport {
@@ -112,6 +133,13 @@ export interface HostView {
   rooms: RoomView[];
 }
 
+/** What the person at the host page can do to a room. */
+export type HostAction =
+  | { kind: 'create-room'; room: string }
+  | { kind: 'remove-participant'; room: string; participantSid: string }
+  | { kind: 'mute-track'; room: string; trackSid: string; muted: boolean }
+  | { kind: 'close-room'; room: string };
+
 /** What the page calls on the worker. */
 export interface WorkerApi {
   start(commands: MessagePort, settings: HostSettings, linkUrl: string, onView: (view: HostView) => void): Promise<void>;
@@ -121,4 +149,8 @@ export interface WorkerApi {
   localCandidate(pid: string, side: PeerSide, candidate: IceCandidateJson | null): void;
   peerState(pid: string, side: PeerSide, state: PeerState): void;
   keyframeRequests(reports: KeyframeRequestReport[]): void;
+  /** A data packet arrived on one of a participant's publisher channels. */
+  dataIn(pid: string, label: string, payload: ArrayBuffer): void;
+  /** Carries out a host control; rejects with a reason when the room, participant or track is gone. */
+  hostAction(action: HostAction): Promise<void>;
 }

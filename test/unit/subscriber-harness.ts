@@ -113,6 +113,8 @@ export class SubscriberHarness {
         bind: (t) => this.down.bind(t, scheduler.now()),
         unbind: (b, release) => this.down.unbind(b, release, scheduler.now()),
         subscribeFailed: (trackSid, reason) => this.failures.push(`${trackSid}: ${reason}`),
+        allowed: () => true,
+        permissionChanged: () => {},
       },
       tracks,
       scheduler,

@@ -30,6 +30,17 @@ class Recorder {
   subscribeFailed(sid: string, reason: string): void {
     this.failures.push(`${sid}: ${reason}`);
   }
+
+  denied = new Set<string>();
+  permissionLog: string[] = [];
+
+  allowed(t: UpTrack): boolean {
+    return !this.denied.has(t.sid);
+  }
+
+  permissionChanged(sid: string, allowed: boolean): void {
+    this.permissionLog.push(`${sid} ${allowed ? 'allowed' : 'denied'}`);
+  }
 }
 
 function setup() {
@@ -109,6 +120,24 @@ describe('subscription manager', () => {
     manager.unsubscribe('TR_a');
     sub.pending[0].resolve({ up: sub.pending[0].track });
     await time.advance(0);
+    expect(sub.log).toEqual(['bind TR_a@cam', 'unbind TR_a@cam']);
+  });
+
+  it('does not bind a track its publisher does not allow, says so once, and binds when allowed again', async () => {
+    const { time, tracks, sub, manager } = setup();
+    sub.denied.add('TR_a');
+    tracks.add(track(), 'pub', 'PA_pub');
+    manager.subscribe('TR_a');
+    await time.advance(1000);
+    expect(sub.log).toEqual([]);
+    expect(sub.permissionLog).toEqual(['TR_a denied']);
+    sub.denied.clear();
+    manager.recheck('TR_a');
+    await time.advance(0);
+    expect(sub.log).toEqual(['bind TR_a@cam']);
+    expect(sub.permissionLog).toEqual(['TR_a denied', 'TR_a allowed']);
+    sub.denied.add('TR_a');
+    manager.recheck('TR_a');
     expect(sub.log).toEqual(['bind TR_a@cam', 'unbind TR_a@cam']);
   });
 

@@ -26,6 +26,8 @@ export class UpTrack implements ManagedTrack {
    * the copy starts closing: subscribers that let go of it later must still know to keep their transceiver.
    */
   expectedToResume = false;
+  /** The earlier copy this one continues after a migration; removed from the room once this one is added. */
+  replaces: UpTrack | null = null;
   mid = '';
   /** Mime type of the codec the publisher sends, e.g. video/VP8; empty until negotiated. */
   mimeType = '';

@@ -186,6 +186,15 @@ export class DownPeer {
     return this.slots.find((s) => s.mid === mid)?.binding ?? null;
   }
 
+  /**
+   * After a resume: an offer sent on the lost connection may never be answered, so stop waiting for it and
+   * offer again, restarting ICE (the transport may be why the client resumed).
+   */
+  restartNegotiation(): void {
+    this.inFlight = null;
+    this.negotiate(true);
+  }
+
   /** Asks for a new offer; with `iceRestart` the offer restarts ICE (after a resume). */
   negotiate(iceRestart = false): void {
     if (iceRestart) this.restartIce = true;

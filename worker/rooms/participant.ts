@@ -6,6 +6,9 @@ import {
   LeaveRequest,
   LeaveRequest_Action,
   type MuteTrackRequest,
+  type SyncState,
+  type SubscriptionPermission,
+  SubscriptionPermissionUpdate,
   ParticipantInfo_State,
   RequestResponse,
   RequestResponse_Reason,
@@ -21,15 +24,17 @@ import {
   type UpdateSubscription,
   type UpdateTrackSettings,
 } from '@livekit/protocol';
-import type { JoinParams } from '../../src/shared/relay-protocol';
+import { CLOSE_CODE, type JoinParams } from '../../src/shared/relay-protocol';
 import type { IceCandidateJson, PeerSide, PeerState } from '../../src/shared/host-bridge';
 import { newSid } from '../ids';
 import { logger } from '../log';
 import { UpTrack } from '../media/up-track';
 import { DownPeer, type DownBinding } from '../peers/down-peer';
 import { UpPeer, UpOfferError } from '../peers/up-peer';
+import { DataIn } from '../data/data-in';
+import { SubscriptionPermissions } from './subscription-permissions';
 import { participantInfo } from '../signal/proto';
-import { SubscriptionManager } from '../tracks/subscription-manager';
+import { DEFAULT_SUBSCRIPTION_OPTIONS, SubscriptionManager, realScheduler } from '../tracks/subscription-manager';
 import type { RoomContext } from './room-context';
 
 const log = logger('participant');
@@ -48,8 +53,17 @@ export class SignalStateError extends Error {
   override name = 'SignalStateError';
 }
 
+/** What a participant that migrates in takes over from the one it replaces: its sid and its tracks' sids. */
+export interface MigrationOrigin {
+  sid: string;
+  joinedAtMs: number;
+  version: number;
+  /** The earlier copies; a republished track of the same source takes over the sid of one of them. */
+  tracks: UpTrack[];
+}
+
 export class Participant {
-  readonly sid = newSid('PA_');
+  readonly sid: string;
   readonly identity: string;
   name: string;
   metadata: string;
@@ -57,18 +71,31 @@ export class Participant {
   readonly grants: JoinParams['grants'];
   readonly clientProtocol: number;
   readonly autoSubscribe: boolean;
-  readonly joinedAtMs = Date.now();
+  readonly joinedAtMs: number;
   state = ParticipantInfo_State.JOINING;
-  version = 1;
+  version: number;
   session: SignalSink | null;
+  /** Dropped expecting to come back (a migration or a node failure): its tracks are closing, not gone. */
+  migrating = false;
+  /** A simulated failure for the next resume (livekit-client's disconnect-signal-on-resume scenarios). */
+  resumeDrill: 'after-reconnect' | 'before-messages' | null = null;
+  /** Copies of the participant this one migrated in for, whose sids republished tracks take over. */
+  private adoptable: UpTrack[];
   readonly up: UpPeer;
   readonly down: DownPeer;
   readonly subscriptions: SubscriptionManager<DownBinding>;
+  readonly data: DataIn;
+  /** Who may subscribe to this participant's tracks. */
+  readonly permissions = new SubscriptionPermissions();
   /** Published tracks by sid, from AddTrack until unpublished. */
   private tracks = new Map<string, UpTrack>();
   private closed = false;
 
-  constructor(join: JoinParams, session: SignalSink, private readonly room: RoomContext) {
+  constructor(join: JoinParams, session: SignalSink, private readonly room: RoomContext, origin?: MigrationOrigin) {
+    this.sid = origin?.sid ?? newSid('PA_');
+    this.joinedAtMs = origin?.joinedAtMs ?? Date.now();
+    this.version = (origin?.version ?? 0) + 1;
+    this.adoptable = origin ? [...origin.tracks] : [];
     this.identity = join.identity;
     this.name = join.name;
     this.metadata = join.metadata;
@@ -90,9 +117,32 @@ export class Participant {
           log.warn(`${this.identity} could not subscribe to ${trackSid}: ${reason}`);
           this.send({ case: 'subscriptionResponse', value: new SubscriptionResponse({ trackSid, err: SubscriptionError.SE_TRACK_NOTFOUND }) });
         },
+        allowed: (track) => this.room.allows(track, this),
+        permissionChanged: (trackSid, allowed) => {
+          const participantSid = this.room.tracks.copiesOf(trackSid)[0]?.publisherSid ?? '';
+          this.send({ case: 'subscriptionPermissionUpdate', value: new SubscriptionPermissionUpdate({ participantSid, trackSid, allowed }) });
+        },
       },
       room.tracks,
+      realScheduler,
+      { retryMs: DEFAULT_SUBSCRIPTION_OPTIONS.retryMs, failAfterMs: room.settings.subscribeFailAfterMs },
     );
+    this.data = new DataIn(
+      {
+        sid: this.sid,
+        identity: this.identity,
+        canPublishData: this.grants.canPublishData,
+        notify: (response) => this.send({ case: 'requestResponse', value: response }),
+      },
+      { packetsPerSecond: room.settings.dataPacketsPerSecond, bytesPerSecond: room.settings.dataBytesPerSecond, burstSeconds: 2 },
+    );
+  }
+
+  /** A data packet from this participant's client: addressed and delivered by the room, or refused. */
+  onData(label: string, bytes: Uint8Array): void {
+    if (this.closed || this.migrating) return;
+    const addressed = this.data.receive(label, bytes, performance.now());
+    if (addressed) this.room.deliverData(this, addressed);
   }
 
   get isClosed(): boolean {
@@ -103,8 +153,15 @@ export class Participant {
     return this.grants.hidden;
   }
 
+  /**
+   * Tracks others see: the ones with media, and, after a migration, the earlier copies not republished yet, so
+   * that subscribers keep their publications (and transceivers) while the participant comes back.
+   */
   get publishedTracks(): UpTrack[] {
-    return [...this.tracks.values()].filter((t) => t.mid);
+    const shown: UpTrack[] = [];
+    // a republished track stands in for the copy it replaces until its own media arrives
+    for (const t of this.tracks.values()) if (t.mid || t.replaces) shown.push(t.mid ? t : t.replaces!);
+    return [...shown, ...this.adoptable];
   }
 
   info() {
@@ -141,7 +198,8 @@ export class Participant {
     if (req.type !== TrackType.AUDIO && req.type !== TrackType.VIDEO) return refuse(RequestResponse_Reason.UNSUPPORTED_TYPE, 'only audio and video tracks can be published');
     if (!req.cid) throw new SignalStateError('addTrack without a cid');
     if (this.up.isAnnounced(req.cid)) throw new SignalStateError(`track ${req.cid} was already added`);
-    const track = new UpTrack(newSid('TR_'), this.sid, this.identity, {
+    const previous = this.adopt(req);
+    const track = new UpTrack(previous?.sid ?? newSid('TR_'), this.sid, this.identity, {
       cid: req.cid,
       name: req.name,
       kind: req.type === TrackType.VIDEO ? 'video' : 'audio',
@@ -152,13 +210,17 @@ export class Participant {
       layers: req.layers,
       stream: req.stream,
     });
+    track.replaces = previous;
     this.tracks.set(track.sid, track);
     this.up.announce(track);
     this.send({ case: 'trackPublished', value: new TrackPublishedResponse({ cid: req.cid, track: this.room.trackInfo(track) }) });
   }
 
+  /**
+   * A publisher offer: media sections start forwarding only for tracks announced with AddTrack (which checks
+   * the grants); a participant without canPublish may still offer, for its data channels.
+   */
   async onPublisherOffer(sd: SessionDescription): Promise<void> {
-    if (!this.grants.canPublish) throw new SignalStateError('the token does not allow publishing');
     let outcome;
     try {
       outcome = await this.up.answer(sd.sdp);
@@ -213,7 +275,29 @@ export class Participant {
     const sids = [...req.trackSids, ...req.participantTracks.flatMap((pt) => pt.trackSids)];
     for (const sid of sids) {
       if (req.subscribe) this.subscriptions.subscribe(sid);
-      else this.subscriptions.unsubscribe(sid);
+      else this.unsubscribe(sid);
+    }
+  }
+
+  /** The publisher changed who may subscribe to its tracks; subscribers re-evaluate theirs. */
+  onSubscriptionPermission(req: SubscriptionPermission): void {
+    this.permissions.update(req);
+    this.room.permissionsChanged(this);
+  }
+
+  /** Stops wanting a track; a transceiver kept for its return goes back to the pool. */
+  unsubscribe(trackSid: string): void {
+    this.subscriptions.unsubscribe(trackSid);
+    this.down.releaseKept(trackSid);
+  }
+
+  /** After a resume the client says what it has: its subscriptions and the tracks it has turned off. */
+  onSyncState(sync: SyncState): void {
+    if (sync.subscription?.subscribe) this.onUpdateSubscription(sync.subscription);
+    const disabled = new Set(sync.trackSidsDisabled);
+    for (const sid of this.subscriptions.wantedSids) {
+      const b = this.subscriptions.bindingOf(sid);
+      if (b && b.paused !== disabled.has(sid)) this.down.setPaused(b, disabled.has(sid));
     }
   }
 
@@ -241,12 +325,49 @@ export class Participant {
     if (track.mid) this.room.unpublish(this, track);
   }
 
+  /**
+   * After a migration, a republished track takes over the sid of the earlier copy it continues: the same cid
+   * if the client kept its MediaStreamTrack, else the same source and kind (livekit-client restarts camera and
+   * microphone tracks on a full reconnect, which gives them new cids).
+   */
+  private adopt(req: AddTrackRequest): UpTrack | null {
+    const kind = req.type === TrackType.VIDEO ? 'video' : 'audio';
+    const i = [this.adoptable.findIndex((t) => t.info.cid === req.cid), this.adoptable.findIndex((t) => t.info.source === req.source && t.kind === kind)].find((x) => x >= 0);
+    if (i === undefined) return null;
+    return this.adoptable.splice(i, 1)[0];
+  }
+
+  /** Earlier copies no republished track took over (the window closed): they go for good. */
+  takeUnadopted(): UpTrack[] {
+    return this.adoptable.splice(0);
+  }
+
   canPublishSource(source: TrackSource): boolean {
     if (!this.grants.canPublish) return false;
     const allowed = this.grants.canPublishSources;
     if (!allowed.length) return true;
     const name = { [TrackSource.CAMERA]: 'camera', [TrackSource.MICROPHONE]: 'microphone', [TrackSource.SCREEN_SHARE]: 'screen_share', [TrackSource.SCREEN_SHARE_AUDIO]: 'screen_share_audio' }[source as number];
     return !!name && allowed.includes(name);
+  }
+
+  /**
+   * Drops the participant as LiveKit does on a migration or a node failure: no leave, connections closed, and
+   * its tracks closing expected to resume, so that subscribers keep their transceivers for the tracks' return.
+   */
+  closeForMigration(): void {
+    if (this.closed || this.migrating) return;
+    this.migrating = true;
+    const session = this.session;
+    this.session = null;
+    session?.close(CLOSE_CODE.goingAway, 'the host dropped this session: join again');
+    for (const t of this.tracks.values()) {
+      if (!t.mid) continue;
+      t.startClosing(true);
+      this.room.forwarder.closeUp(t);
+    }
+    this.subscriptions.close();
+    this.down.close();
+    this.room.commands.closePeers(this.sid);
   }
 
   /** Ends the participant: unpublishes, releases subscriptions and connections, and tells the client why. */
@@ -261,6 +382,7 @@ export class Participant {
     }
     this.session = null;
     for (const t of [...this.tracks.values()]) this.unpublish(t);
+    for (const t of this.takeUnadopted()) this.room.unpublish(this, t);
     this.subscriptions.close();
     this.down.close();
     this.room.commands.closePeers(this.sid);

@@ -6,6 +6,7 @@ import type { Forwarder } from '../media/forwarder';
 import type { UpTrack } from '../media/up-track';
 import type { RoomTrackManager } from '../tracks/room-track-manager';
 import type { Participant } from './participant';
+import type { AddressedPacket } from '../data/data-in';
 
 export interface HostServices {
   commands: Remote<PeerCommands>;
@@ -21,4 +22,10 @@ export interface RoomContext extends HostServices {
   unpublish(publisher: Participant, track: UpTrack): void;
   /** Something others see about this participant changed (state, mute, metadata). */
   participantChanged(p: Participant): void;
+  /** Whether the track's publisher lets `subscriber` have it. */
+  allows(track: UpTrack, subscriber: Participant): boolean;
+  /** A publisher changed its subscription permissions. */
+  permissionsChanged(publisher: Participant): void;
+  /** Sends a participant's data packet to the others it is addressed to. */
+  deliverData(from: Participant, packet: AddressedPacket): void;
 }

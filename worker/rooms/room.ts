@@ -2,16 +2,22 @@
 import {
   DisconnectReason,
   JoinResponse,
+  LeaveRequest,
+  MuteTrackRequest,
+  type SimulateScenario,
+  SpeakerInfo,
+  SpeakersChanged,
   LeaveRequest_Action,
   ParticipantUpdate,
   ReconnectResponse,
   TrackInfo,
 } from '@livekit/protocol';
-import type { JoinParams, TokenRoomConfig } from '../../src/shared/relay-protocol';
+import { CLOSE_CODE, type JoinParams, type TokenRoomConfig } from '../../src/shared/relay-protocol';
 import type { RoomView } from '../../src/shared/host-bridge';
 import { newSid } from '../ids';
 import { logger } from '../log';
 import type { UpTrack } from '../media/up-track';
+import type { AddressedPacket } from '../data/data-in';
 import { ParticipantInfo_State, roomInfo, serverInfo, trackInfo } from '../signal/proto';
 import { RoomTrackManager } from '../tracks/room-track-manager';
 import { Participant, type SignalSink } from './participant';
@@ -50,6 +56,8 @@ export class Room implements RoomContext {
   readonly options: RoomOptions;
   readonly tracks = new RoomTrackManager<UpTrack>();
   private participants = new Map<string, Participant>();
+  /** Participants dropped expecting to resume, and when they are given up on. */
+  private migrations = new Map<Participant, ReturnType<typeof setTimeout>>();
   private closeTimer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
 
@@ -61,8 +69,8 @@ export class Room implements RoomContext {
     private readonly onClosed: (room: Room) => void,
   ) {
     this.options = {
-      emptyTimeout: config.emptyTimeout ?? DEFAULT_ROOM_OPTIONS.emptyTimeout,
-      departureTimeout: config.departureTimeout ?? DEFAULT_ROOM_OPTIONS.departureTimeout,
+      emptyTimeout: config.emptyTimeout ?? services.settings.emptyTimeout,
+      departureTimeout: config.departureTimeout ?? services.settings.departureTimeout,
       maxParticipants: config.maxParticipants ?? DEFAULT_ROOM_OPTIONS.maxParticipants,
     };
     this.scheduleClose(this.options.emptyTimeout);
@@ -97,12 +105,15 @@ export class Room implements RoomContext {
   join(params: JoinParams, session: SignalSink): JoinOutcome {
     const existing = this.byIdentity(params.identity);
     if (params.reconnect) {
-      if (!existing || existing.isClosed || (params.sid && params.sid !== existing.sid)) {
+      // a dropped participant cannot resume: its connections are gone. LiveKit sends this leave, and the
+      // client joins again from scratch
+      if (!existing || existing.isClosed || existing.migrating || (params.sid && params.sid !== existing.sid)) {
         return { kind: 'refused', reason: DisconnectReason.STATE_MISMATCH, message: 'nothing to resume: join again', action: LeaveRequest_Action.RECONNECT };
       }
       this.resume(existing, session);
       return { kind: 'resumed', participant: existing };
     }
+    if (existing?.migrating) return { kind: 'joined', participant: this.migrateIn(existing, params, session) };
     if (existing) {
       log.info(`${params.identity} joined again in ${this.name}: the earlier session leaves`);
       this.remove(existing, DisconnectReason.DUPLICATE_IDENTITY);
@@ -111,7 +122,12 @@ export class Room implements RoomContext {
       return { kind: 'refused', reason: DisconnectReason.JOIN_FAILURE, message: `room ${this.name} is full (${this.options.maxParticipants} participants)`, action: LeaveRequest_Action.DISCONNECT };
     }
     this.cancelClose();
-    const p = new Participant(params, session, this);
+    const p = this.admit(new Participant(params, session, this), session);
+    log.info(`${p.identity} (${p.sid}) joined ${this.name}; ${this.participants.size} in the room`);
+    return { kind: 'joined', participant: p };
+  }
+
+  private admit(p: Participant, session: SignalSink): Participant {
     this.participants.set(p.sid, p);
     p.state = ParticipantInfo_State.JOINED;
     session.send({ case: 'join', value: this.joinResponse(p) });
@@ -119,21 +135,107 @@ export class Room implements RoomContext {
     this.participantChanged(p);
     if (p.autoSubscribe && p.grants.canSubscribe) {
       for (const other of this.participants.values()) {
-        if (other !== p) for (const t of other.publishedTracks) p.subscriptions.subscribe(t.sid);
+        if (other !== p) for (const t of other.publishedTracks) if (t.isOpen()) p.subscriptions.subscribe(t.sid);
       }
     }
-    log.info(`${p.identity} (${p.sid}) joined ${this.name}; ${this.participants.size} in the room`);
-    return { kind: 'joined', participant: p };
+    return p;
+  }
+
+  /**
+   * Drops a participant expecting it back (a migration or a node failure, as LiveKit does): no leave, its
+   * connections close, its tracks start closing expected to resume. Nobody sees it leave unless it has not
+   * joined again when the resume window closes.
+   */
+  migrate(p: Participant, why: string): void {
+    if (this.participants.get(p.sid) !== p || p.migrating || p.isClosed) return;
+    p.closeForMigration();
+    for (const t of p.publishedTracks) this.tracks.notifyChanged(t.sid);
+    this.migrations.set(p, setTimeout(() => this.giveUp(p), this.settings.resumeWindowMs));
+    log.info(`${p.identity} dropped in ${this.name} (${why}); waiting ${this.settings.resumeWindowMs} ms for it to join again`);
+  }
+
+  /** The client of a dropped participant joined again: it takes over the sid, and its tracks their sids. */
+  private migrateIn(old: Participant, params: JoinParams, session: SignalSink): Participant {
+    clearTimeout(this.migrations.get(old));
+    this.migrations.delete(old);
+    const p = new Participant(params, session, this, { sid: old.sid, joinedAtMs: old.joinedAtMs, version: old.version, tracks: old.publishedTracks });
+    this.admit(p, session);
+    // tracks it does not publish again in time are gone for good
+    this.migrations.set(p, setTimeout(() => {
+      this.migrations.delete(p);
+      for (const t of p.takeUnadopted()) this.unpublish(p, t);
+    }, this.settings.resumeWindowMs));
+    log.info(`${p.identity} joined ${this.name} again as ${p.sid}, taking over its tracks`);
+    return p;
+  }
+
+  /** The resume window closed on a dropped participant. */
+  private giveUp(p: Participant): void {
+    this.migrations.delete(p);
+    if (this.participants.get(p.sid) !== p) return;
+    log.info(`${p.identity} did not come back to ${this.name}`);
+    this.remove(p, DisconnectReason.CONNECTION_TIMEOUT);
   }
 
   private resume(p: Participant, session: SignalSink): void {
     const old = p.session;
     p.session = session;
     if (old && old !== session) old.close(1000, 'resumed on a new connection');
-    session.send({ case: 'reconnect', value: new ReconnectResponse({ iceServers: [], serverInfo: serverInfo(this.host.hostId, this.host.version) }) });
-    // the subscriber's transport may be the reason the client resumed: restart its ICE as LiveKit does
-    p.down.negotiate(true);
+    const drill = p.resumeDrill;
+    p.resumeDrill = null;
+    if (drill === 'before-messages') {
+      session.close(CLOSE_CODE.goingAway, 'simulated: signal closed on resume, before any message');
+      return;
+    }
+    session.send({
+      case: 'reconnect',
+      // the client resends the reliable data it sent after this sequence, which the drop may have lost
+      value: new ReconnectResponse({ iceServers: [], serverInfo: serverInfo(this.host.hostId, this.host.version), lastMessageSeq: p.data.lastReliableSeq }),
+    });
+    if (drill === 'after-reconnect') {
+      session.close(CLOSE_CODE.goingAway, 'simulated: signal closed on resume');
+      return;
+    }
+    p.down.restartNegotiation();
     log.info(`${p.identity} resumed in ${this.name}`);
+  }
+
+  /** The server side of livekit-client's simulateScenario(), where it makes sense for a tab. */
+  simulate(p: Participant, req: SimulateScenario): void {
+    const s = req.scenario;
+    switch (s.case) {
+      case 'migration':
+        return this.migrate(p, 'simulated migration');
+      case 'nodeFailure':
+        return this.migrate(p, 'simulated node failure');
+      case 'serverLeave':
+        return this.remove(p, DisconnectReason.SERVER_SHUTDOWN);
+      case 'leaveRequestFullReconnect':
+        p.send({ case: 'leave', value: new LeaveRequest({ reason: DisconnectReason.STATE_MISMATCH, action: LeaveRequest_Action.RECONNECT, canReconnect: true }) });
+        return this.migrate(p, 'simulated leave with full reconnect');
+      case 'speakerUpdate':
+        return this.simulateSpeaker(p, s.value);
+      case 'switchCandidateProtocol':
+        // the host has one kind of candidate (UDP, host): an ICE restart is what remains of the request
+        return p.down.negotiate(true);
+      case 'disconnectSignalOnResume':
+        p.resumeDrill = 'after-reconnect';
+        return;
+      case 'disconnectSignalOnResumeNoMessages':
+        p.resumeDrill = 'before-messages';
+        return;
+      default:
+        log.debug(`${p.identity}: simulated scenario ${s.case ?? 'none'} does not apply to a tab`);
+    }
+  }
+
+  private simulateSpeaker(p: Participant, seconds: number): void {
+    const speaking = (active: boolean) => {
+      const update = new SpeakersChanged({ speakers: [new SpeakerInfo({ sid: p.sid, level: active ? 0.9 : 0, active })] });
+      for (const q of this.participants.values()) q.send({ case: 'speakersChanged', value: update });
+    };
+    speaking(true);
+    setTimeout(() => speaking(false), seconds * 1000);
   }
 
   private joinResponse(p: Participant): JoinResponse {
@@ -161,6 +263,13 @@ export class Room implements RoomContext {
   publish(publisher: Participant, track: UpTrack): void {
     this.forwarder.openUp(track);
     this.tracks.add(track, publisher.identity, publisher.sid);
+    const earlier = track.replaces;
+    if (earlier) {
+      // the earlier copy resolves until it is gone: only now do subscribers move to this one
+      track.replaces = null;
+      earlier.state = 'closed';
+      this.tracks.remove(earlier);
+    }
     publisher.touch();
     this.participantChanged(publisher);
     for (const q of this.participants.values()) {
@@ -171,7 +280,7 @@ export class Room implements RoomContext {
 
   unpublish(publisher: Participant, track: UpTrack): void {
     track.state = 'closed';
-    for (const q of this.participants.values()) q.subscriptions.unsubscribe(track.sid);
+    for (const q of this.participants.values()) q.unsubscribe(track.sid);
     this.tracks.remove(track);
     this.forwarder.closeUp(track);
     if (!publisher.isClosed) {
@@ -179,6 +288,44 @@ export class Room implements RoomContext {
       this.participantChanged(publisher);
     }
     log.info(`${publisher.identity} unpublished ${track.kind} ${track.sid} in ${this.name}`);
+  }
+
+  allows(track: UpTrack, subscriber: Participant): boolean {
+    const publisher = this.participants.get(track.publisherSid);
+    return !publisher || publisher.permissions.allows(subscriber, track.sid);
+  }
+
+  permissionsChanged(publisher: Participant): void {
+    for (const q of this.participants.values()) {
+      if (q === publisher) continue;
+      for (const t of publisher.publishedTracks) {
+        // an auto-subscriber wants what it is newly allowed; everyone re-checks what it wanted
+        if (q.autoSubscribe && q.grants.canSubscribe && !q.subscriptions.isWanted(t.sid) && this.allows(t, q)) q.subscriptions.subscribe(t.sid);
+        else q.subscriptions.recheck(t.sid);
+      }
+    }
+  }
+
+  deliverData(from: Participant, { label, packet, to }: AddressedPacket): void {
+    const wanted = to.length ? new Set(to) : null;
+    const pids: string[] = [];
+    for (const q of this.participants.values()) {
+      if (q === from || q.migrating || q.isClosed) continue;
+      if (!wanted || wanted.has(q.identity)) pids.push(q.sid);
+    }
+    if (pids.length) this.commands.sendData(pids, label, packet.toBinary() as Uint8Array<ArrayBuffer>);
+  }
+
+  /** The host mutes or unmutes a track: its publisher's client is told to, and everyone sees the change. */
+  muteTrack(trackSid: string, muted: boolean): boolean {
+    for (const p of this.participants.values()) {
+      const track = p.publishedTracks.find((t) => t.sid === trackSid);
+      if (!track) continue;
+      p.send({ case: 'mute', value: new MuteTrackRequest({ sid: trackSid, muted }) });
+      p.setMuted(track, muted);
+      return true;
+    }
+    return false;
   }
 
   participantChanged(p: Participant): void {
@@ -191,6 +338,8 @@ export class Room implements RoomContext {
   remove(p: Participant, reason: DisconnectReason): void {
     if (this.participants.get(p.sid) !== p) return;
     this.participants.delete(p.sid);
+    clearTimeout(this.migrations.get(p));
+    this.migrations.delete(p);
     p.close(reason, reason !== DisconnectReason.CLIENT_INITIATED);
     this.participantChanged(p);
     log.info(`${p.identity} left ${this.name} (${DisconnectReason[reason] ?? reason}); ${this.participants.size} in the room`);

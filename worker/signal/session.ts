@@ -41,10 +41,11 @@ export class SignalSession implements SignalSink {
     const outcome = room.join(join, this);
     if (outcome.kind === 'refused') {
       log.warn(`${join.identity} refused in ${join.room}: ${outcome.message}`);
-      this.send({
-        case: 'leave',
-        value: new LeaveRequest({ reason: outcome.reason, action: outcome.action, canReconnect: outcome.action !== LeaveRequest_Action.DISCONNECT }),
-      });
+      // a client told to reconnect needs the leave; one that is turned away is better served by the close
+      // reason, which livekit-client shows its user (a leave would only show the reason's enum)
+      if (outcome.action !== LeaveRequest_Action.DISCONNECT) {
+        this.send({ case: 'leave', value: new LeaveRequest({ reason: outcome.reason, action: outcome.action, canReconnect: true }) });
+      }
       this.close(CLOSE_CODE.sessionEnded, outcome.message);
       return null;
     }
@@ -99,7 +100,7 @@ export class SignalSession implements SignalSink {
     this.participant = null;
     if (p && room && p.session === this) {
       p.session = null;
-      if (!p.isClosed) this.hooks.signalLost(p, room);
+      if (!p.isClosed && !p.migrating) this.hooks.signalLost(p, room);
     }
   }
 
@@ -116,6 +117,9 @@ export class SignalSession implements SignalSink {
       case 'mute': return p.onMute(m.value);
       case 'subscription': return p.onUpdateSubscription(m.value);
       case 'trackSetting': return p.onTrackSettings(m.value);
+      case 'syncState': return p.onSyncState(m.value);
+      case 'subscriptionPermission': return p.onSubscriptionPermission(m.value);
+      case 'simulate': return room.simulate(p, m.value);
       case 'leave':
         room.remove(p, DisconnectReason.CLIENT_INITIATED);
         this.close(CLOSE_CODE.normal, 'client left');
@@ -145,7 +149,7 @@ export class SignalSession implements SignalSink {
         return;
       }
       default:
-        // accepted and not acted on yet: layers, sync state, subscription permissions, simulated scenarios
+        // accepted and not acted on: layer choices (the host forwards one layer), audio and video track settings
         log.debug(`${p.identity}: ${m.case ?? 'empty'} request not handled`);
     }
   }

@@ -35,6 +35,10 @@ export interface Subscriber<B extends Binding> {
   readonly sid: string;
   bind(track: UpTrack): Promise<B>;
   unbind(binding: B, release: Release): void;
+  /** Whether the track's publisher lets this subscriber have it (UpdateSubscriptionPermission). */
+  allowed(track: UpTrack): boolean;
+  /** The publisher's permission for this subscriber changed (told once per change). */
+  permissionChanged(trackSid: string, allowed: boolean): void;
   /** The subscription could not be made within the give-up time; `reason` is for the client. */
   subscribeFailed(trackSid: string, reason: string): void;
 }
@@ -56,6 +60,8 @@ interface Subscription<B> {
   dirty: boolean;
   since: number;
   failed: boolean;
+  /** The publisher does not allow it; it waits for a permission change rather than retrying. */
+  denied: boolean;
   retry: unknown;
 }
 
@@ -87,6 +93,12 @@ export class SubscriptionManager<B extends Binding> {
     this.reconcile(sub);
   }
 
+  /** Re-evaluates a subscription, e.g. after its publisher changed who may subscribe. */
+  recheck(trackSid: string): void {
+    const sub = this.subs.get(trackSid);
+    if (sub) this.reconcile(sub);
+  }
+
   isWanted(trackSid: string): boolean {
     return this.subs.get(trackSid)?.wanted ?? false;
   }
@@ -111,7 +123,7 @@ export class SubscriptionManager<B extends Binding> {
   }
 
   private create(sid: string): Subscription<B> {
-    const sub: Subscription<B> = { sid, wanted: false, binding: null, busy: false, dirty: false, since: 0, failed: false, retry: null };
+    const sub: Subscription<B> = { sid, wanted: false, binding: null, busy: false, dirty: false, since: 0, failed: false, denied: false, retry: null };
     this.subs.set(sid, sub);
     return sub;
   }
@@ -124,7 +136,15 @@ export class SubscriptionManager<B extends Binding> {
     }
     this.scheduler.clearTimeout(sub.retry);
     sub.retry = null;
-    const resolved = sub.wanted ? this.tracks.resolve(sub.sid)?.track ?? null : null;
+    let resolved = sub.wanted ? this.tracks.resolve(sub.sid)?.track ?? null : null;
+    if (resolved) {
+      const allowed = this.subscriber.allowed(resolved);
+      if (allowed === sub.denied) {
+        sub.denied = !allowed;
+        this.subscriber.permissionChanged(sub.sid, allowed);
+      }
+      if (!allowed) resolved = null;
+    }
     if (sub.binding && sub.binding.up !== resolved) {
       // the flag cached when the copy began closing decides, whatever state the copy has reached since
       const up = sub.binding.up;
@@ -138,6 +158,7 @@ export class SubscriptionManager<B extends Binding> {
     }
     this.watch(sub);
     if (sub.binding) return;
+    if (sub.denied) return;
     if (!resolved) {
       this.retryLater(sub, 'track is not published or is closing');
       return;
@@ -152,8 +173,8 @@ export class SubscriptionManager<B extends Binding> {
         }
         sub.binding = binding;
         sub.failed = false;
-        // whatever changed while binding (unsubscribe, a closed or replaced copy) is settled now
-        if (sub.dirty || binding.up !== this.tracks.resolve(sub.sid)?.track || !sub.wanted) {
+        // whatever changed while binding (unsubscribe, a closed or replaced copy, a permission) is settled now
+        if (sub.dirty || binding.up !== this.tracks.resolve(sub.sid)?.track || !sub.wanted || !this.subscriber.allowed(binding.up)) {
           sub.dirty = false;
           this.reconcile(sub);
         }

@@ -1,0 +1,79 @@
+// Peers that are plain livekit-client apps (test/e2e/app), served from an origin other than tabsfu's, with tokens
+// from livekit-server-sdk: for tests that need a grant, a room option or the SDK's own calls.
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import type { Browser, Page } from '@playwright/test';
+import type { VideoGrant } from 'livekit-server-sdk';
+import type { Peer } from './peer';
+import { sdkToken } from './tokens';
+
+const umd = createRequire(import.meta.url).resolve('livekit-client').replace(/livekit-client\.esm\.mjs$/, 'livekit-client.umd.js');
+
+export interface AppServer {
+  url: string;
+  close(): void;
+}
+
+export function serveApp(): Promise<AppServer> {
+  const server = http.createServer((req, res) => {
+    const file = req.url === '/livekit-client.umd.js' ? umd : path.join(import.meta.dirname, '..', 'app', 'index.html');
+    res.writeHead(200, { 'content-type': file.endsWith('.js') ? 'text/javascript' : 'text/html' });
+    fs.createReadStream(file).pipe(res);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
+    resolve({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}/`, close: () => server.close() });
+  }));
+}
+
+export interface AppPeerOptions {
+  color: string;
+  tone: number;
+  grant?: Partial<VideoGrant>;
+  /** Publish camera and microphone after connecting. Default true. */
+  publish?: boolean;
+  /** RoomOptions, e.g. { adaptiveStream: false } */
+  options?: Record<string, unknown>;
+  /** RoomConnectOptions, e.g. { autoSubscribe: false } */
+  connectOptions?: Record<string, unknown>;
+  /** Token claims beyond the grant (name, metadata, attributes, roomConfig). */
+  claims?: { name?: string; metadata?: string; attributes?: Record<string, string>; roomConfig?: Record<string, unknown> };
+}
+
+export interface AppEvent {
+  type: string;
+  at: number;
+  identity?: string;
+  trackSid?: string;
+  [k: string]: unknown;
+}
+
+/** A livekit-client app in a browser context of its own, connected to tabsfu; rejects with the connect error. */
+export async function appPeer(browser: Browser, app: AppServer, baseURL: string, room: string, identity: string, o: AppPeerOptions): Promise<Peer> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.log(`[${identity}] page error: ${e.message}`));
+  await page.goto(app.url);
+  const token = await sdkToken(room, identity, o.grant ?? {}, o.claims ?? {});
+  await page.evaluate((a) => (window as unknown as { startApp(x: unknown): Promise<string> }).startApp(a), {
+    url: baseURL.replace('http', 'ws'), token, color: o.color, tone: o.tone, publish: o.publish ?? true, options: o.options ?? {}, connectOptions: o.connectOptions ?? {},
+  });
+  return { name: identity, identity, context, page, media: { color: o.color, tone: o.tone } };
+}
+
+export async function appEvents(page: Page, type?: string): Promise<AppEvent[]> {
+  const events = await page.evaluate(() => (window as unknown as { appEvents: AppEvent[] }).appEvents);
+  return type ? events.filter((e) => e.type === type) : events;
+}
+
+/** Runs code against the app's livekit-client Room (window.tabsfuRoom) in the page. */
+export function inRoom<T, A = undefined>(page: Page, fn: (room: any, arg: A) => T | Promise<T>, arg?: A): Promise<T> {
+  return page.evaluate(
+    ([source, a]) => {
+      const f = new Function(`return (${source})`)() as (room: unknown, arg: unknown) => unknown;
+      return f((window as unknown as { tabsfuRoom: unknown }).tabsfuRoom, a);
+    },
+    [fn.toString(), arg] as const,
+  ) as Promise<T>;
+}
