@@ -22,6 +22,10 @@ export interface ServerOptions {
   publicUrl: string;
   /** Browser binary for --headless-host. Default: the first of /usr/bin/chromium, chromium-browser, google-chrome. Env CHROMIUM. */
   chromium?: string;
+  /** URLs that receive LiveKit webhooks. Default none. Flag --webhook (repeatable), env TABSFU_WEBHOOK_URLS (comma-separated). */
+  webhookUrls: string[];
+  /** The API key whose secret signs webhooks. Default the first key. Flag --webhook-key. */
+  webhookKey: string;
 }
 
 export const DEFAULT_PORT = 7880;
@@ -36,15 +40,20 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv): ServerOptio
   const flags = parseFlags(argv);
   const port = Number(flags.get('port') ?? env.PORT ?? DEFAULT_PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`invalid port: ${flags.get('port') ?? env.PORT}`);
+  const keys = readKeys(flags, env);
+  const webhookKey = String(flags.get('webhook-key') ?? Object.keys(keys)[0]);
+  if (keys[webhookKey] === undefined) throw new ConfigError(`--webhook-key ${webhookKey} is not one of the API keys`);
   return {
     port,
     bind: String(flags.get('bind') ?? '0.0.0.0'),
-    keys: readKeys(flags, env),
+    keys,
     devTokens: flags.get('no-dev-tokens') === undefined && env.TABSFU_DEV_TOKENS !== '0',
     headlessHost: flags.has('headless-host'),
     dev: flags.has('dev'),
     publicUrl: String(flags.get('public-url') ?? env.TABSFU_PUBLIC_URL ?? defaultPublicUrl(port)).replace(/\/$/, ''),
     chromium: (flags.get('chromium') as string | undefined) ?? env.CHROMIUM,
+    webhookUrls: readWebhookUrls(flags.get('webhook') ?? env.TABSFU_WEBHOOK_URLS),
+    webhookKey,
   };
 }
 
@@ -72,19 +81,38 @@ function readKeys(flags: Map<string, string | true>, env: NodeJS.ProcessEnv): Re
   return { ...DEFAULT_KEYS };
 }
 
-/** --name value, --name=value and bare --flag. */
+function readWebhookUrls(value: string | true | undefined): string[] {
+  if (typeof value !== 'string') return [];
+  const urls = value.split(/[\s,]+/).filter(Boolean);
+  for (const u of urls) {
+    let url: URL;
+    try {
+      url = new URL(u);
+    } catch {
+      throw new ConfigError(`webhook URL is not a URL: ${u}`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`webhook URL must be http or https: ${u}`);
+  }
+  return urls;
+}
+
+/** --name value, --name=value and bare --flag; a repeated --webhook adds to the list. */
 function parseFlags(argv: string[]): Map<string, string | true> {
   const flags = new Map<string, string | true>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (!arg.startsWith('--')) throw new ConfigError(`unexpected argument: ${arg}`);
+    const set = (name: string, value: string) => {
+      const before = flags.get(name);
+      flags.set(name, REPEATABLE_FLAGS.has(name) && typeof before === 'string' ? `${before},${value}` : value);
+    };
     const eq = arg.indexOf('=');
-    if (eq > 0) { flags.set(arg.slice(2, eq), arg.slice(eq + 1)); continue; }
+    if (eq > 0) { set(arg.slice(2, eq), arg.slice(eq + 1)); continue; }
     const name = arg.slice(2);
     const next = argv[i + 1];
     if (VALUE_FLAGS.has(name)) {
       if (next === undefined || next.startsWith('--')) throw new ConfigError(`--${name} needs a value`);
-      flags.set(name, next);
+      set(name, next);
       i++;
     } else if (BARE_FLAGS.has(name)) {
       flags.set(name, true);
@@ -95,7 +123,8 @@ function parseFlags(argv: string[]): Map<string, string | true> {
   return flags;
 }
 
-const VALUE_FLAGS = new Set(['port', 'bind', 'api-key', 'api-secret', 'public-url', 'chromium']);
+const VALUE_FLAGS = new Set(['port', 'bind', 'api-key', 'api-secret', 'public-url', 'chromium', 'webhook', 'webhook-key']);
+const REPEATABLE_FLAGS = new Set(['webhook']);
 const BARE_FLAGS = new Set(['headless-host', 'dev', 'no-dev-tokens']);
 
 function defaultPublicUrl(port: number): string {

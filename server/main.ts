@@ -11,6 +11,7 @@ import { handleApi } from './http-api.js';
 import { builtPages, devPages, type PageHandler } from './pages.js';
 import { Relay, truncateReason } from './relay.js';
 import { admit, answerValidate, refuseUpgrade, requestUrl, signalPathOf } from './signal-upgrade.js';
+import { DEFAULT_WEBHOOK_OPTIONS, WebhookNotifier } from './webhooks.js';
 
 /** The version reported to clients as serverInfo.version. */
 export const TABSFU_VERSION = '0.1.0';
@@ -21,7 +22,10 @@ export interface RunningServer {
 }
 
 export async function startServer(options: ServerOptions, projectRoot: string, log = console.log): Promise<RunningServer> {
-  const relay = new Relay(TABSFU_VERSION, options.publicUrl, { info: log, warn: log });
+  const webhooks = options.webhookUrls.length
+    ? new WebhookNotifier({ ...DEFAULT_WEBHOOK_OPTIONS, urls: options.webhookUrls, apiKey: options.webhookKey, apiSecret: options.keys[options.webhookKey] }, { warn: log })
+    : null;
+  const relay = new Relay(TABSFU_VERSION, options.publicUrl, { info: log, warn: log }, (body) => webhooks?.notify(body));
   const pages: PageHandler = options.dev ? await devPages(projectRoot) : builtPages(path.join(projectRoot, 'dist', 'web'));
   const hostPageUrl = () => `http://localhost:${port}/host`;
   const hostAvailable = (room: string) => relay.hostFor(room) !== null;
@@ -108,6 +112,7 @@ function banner(options: ServerOptions, port: number): string {
     `  apps:  new Room().connect('ws://localhost:${port}', token) with a token signed by key "${apiKey}"` +
       (apiKey === 'devkey' && secret === 'secret' ? ', secret "secret"' : ''),
     options.devTokens ? `  dev tokens: GET ${local}/api/token?room=<room>&name=<name>` : '  dev tokens: off',
+    options.webhookUrls.length ? `  webhooks: ${options.webhookUrls.join(', ')}, signed by key "${options.webhookKey}"` : '  webhooks: none (--webhook URL)',
   ].join('\n');
 }
 

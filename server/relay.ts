@@ -39,7 +39,13 @@ export class Relay {
   private nextConn = 1;
   private nextHost = 1;
 
-  constructor(private readonly serverVersion: string, private readonly publicUrl: string, private readonly log: RelayLog) {}
+  constructor(
+    private readonly serverVersion: string,
+    private readonly publicUrl: string,
+    private readonly log: RelayLog,
+    /** Where the host's webhook events go (the notifier); by default nowhere. */
+    private readonly onWebhook: (body: string) => void = () => {},
+  ) {}
 
   get hostCount(): number {
     return this.hosts.filter((h) => h.ready).length;
@@ -132,6 +138,10 @@ export class Relay {
         if (conn && conn.host === host) conn.ws.close(msg.code, truncateReason(msg.reason));
         return;
       }
+      case 'webhook':
+        if (typeof msg.body === 'string' && isWebhookEvent(msg.body)) this.onWebhook(msg.body);
+        else this.log.warn(`${host.id} sent a webhook that is not a WebhookEvent; not delivered`);
+        return;
       case 'rooms': {
         const now = new Set(msg.rooms);
         for (const room of host.rooms) {
@@ -163,6 +173,15 @@ export class Relay {
 
   private toHost(host: HostLink, msg: ServerToHost): void {
     if (host.ws.readyState === host.ws.OPEN) host.ws.send(JSON.stringify(msg));
+  }
+}
+
+function isWebhookEvent(body: string): boolean {
+  try {
+    const e = JSON.parse(body) as { event?: unknown };
+    return typeof e === 'object' && e !== null && typeof e.event === 'string' && e.event.length > 0;
+  } catch {
+    return false;
   }
 }
 

@@ -62,6 +62,10 @@ export class HostLink {
     this.send({ kind: 'close-client', conn, code, reason });
   }
 
+  sendWebhook(body: string): void {
+    this.send({ kind: 'webhook', body });
+  }
+
   reportRooms(rooms: string[]): void {
     this.send({ kind: 'rooms', rooms });
   }

@@ -9,10 +9,17 @@ import { EncodedStreamsSink } from './media/down-sink';
 import { DecoySink, runDecoySender } from './media/decoy-route';
 import { Forwarder } from './media/forwarder';
 import { Sfu } from './sfu';
+import { Telemetry } from './telemetry/telemetry';
 
 const log = logger('worker');
 let sfu: Sfu | null = null;
 let forwarder: Forwarder | null = null;
+let telemetry: Telemetry | null = null;
+
+function telemetryOrThrow(): Telemetry {
+  if (!telemetry) throw new Error('the host worker is not started');
+  return telemetry;
+}
 
 const api: WorkerApi = {
   async start(port: MessagePort, settings: HostSettings, linkUrl: string, onView: (view: HostView) => void) {
@@ -20,7 +27,14 @@ const api: WorkerApi = {
     const commands = Comlink.wrap<PeerCommands>(port);
     const core = await ForwardingCore.load(fetch(wasmUrl));
     forwarder = new Forwarder(core);
-    sfu = new Sfu(linkUrl, { commands, forwarder, settings }, onView);
+    telemetry = await Telemetry.start({
+      commands,
+      forwarder,
+      settings,
+      rooms: () => sfu?.roomList ?? [],
+      sendWebhook: (body) => sfu?.sendWebhook(body),
+    });
+    sfu = new Sfu(linkUrl, { commands, forwarder, settings, observer: telemetry.observer }, onView);
     log.info(`host worker started (route: ${settings.route})`);
   },
 
@@ -58,6 +72,14 @@ const api: WorkerApi = {
     if (!sfu) throw new Error('the host worker is not started');
     sfu.hostAction(action);
   },
+
+  telemetryStatus: () => telemetryOrThrow().status(),
+  telemetryEvents: (q) => telemetryOrThrow().events(q),
+  telemetryTrackStats: (trackSid, since) => telemetryOrThrow().trackStats(trackSid, since),
+  telemetryTracks: (since) => telemetryOrThrow().tracks(since),
+  telemetryExport: (format) => telemetryOrThrow().exportAll(format),
+  telemetryClear: () => telemetryOrThrow().clear(),
+  telemetryFlush: () => telemetryOrThrow().flush(),
 
   keyframeRequests(reports) {
     for (const r of reports) {

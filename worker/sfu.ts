@@ -62,6 +62,15 @@ export class Sfu {
     return this.participants.get(sid);
   }
 
+  get roomList(): Room[] {
+    return [...this.rooms.values()];
+  }
+
+  /** Hands an event to the server, which signs it and delivers it to the configured webhook URLs. */
+  sendWebhook(body: string): void {
+    this.link.sendWebhook(body);
+  }
+
   /** Host controls: each participant affected gets the leave reason LiveKit would send. */
   hostAction(action: HostAction): void {
     if (action.kind === 'create-room') {

@@ -6,6 +6,7 @@ import { HOST_LINK_PATH } from '../shared/relay-protocol';
 import { resumeDecoyAudio } from './decoy-audio';
 import { watchKeyframeRequests } from './keyframe-watch';
 import { PeerHost } from './peer-host';
+import { Dashboard } from './dashboard/dashboard';
 import { HostPage } from './view';
 import './style.css';
 
@@ -13,7 +14,7 @@ import './style.css';
 function readSettings(search: string): HostSettings {
   const q = new URLSearchParams(search);
   const route = q.get('route');
-  type Numeric = 'keyframePollMs' | 'resumeWindowMs' | 'dataPacketsPerSecond' | 'dataBytesPerSecond' | 'subscribeFailAfterMs' | 'emptyTimeout' | 'departureTimeout';
+  type Numeric = 'keyframePollMs' | 'resumeWindowMs' | 'dataPacketsPerSecond' | 'dataBytesPerSecond' | 'subscribeFailAfterMs' | 'emptyTimeout' | 'departureTimeout' | 'statsIntervalMs' | 'reapAfterMs';
   const ms = (name: Numeric, min: number) => {
     const v = Number(q.get(name) ?? NaN);
     return Number.isFinite(v) && v >= min ? v : DEFAULT_HOST_SETTINGS[name];
@@ -27,6 +28,9 @@ function readSettings(search: string): HostSettings {
     subscribeFailAfterMs: ms('subscribeFailAfterMs', 0),
     emptyTimeout: ms('emptyTimeout', 0),
     departureTimeout: ms('departureTimeout', 0),
+    telemetry: q.get('telemetry') !== 'off',
+    statsIntervalMs: ms('statsIntervalMs', 250),
+    reapAfterMs: ms('reapAfterMs', 0),
   };
 }
 
@@ -48,10 +52,17 @@ async function main(): Promise<void> {
   const linkUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${HOST_LINK_PATH}`;
   await api.start(Comlink.transfer(channel.port2, [channel.port2]), settings, linkUrl, Comlink.proxy((view) => page.render(view)));
   act = (action) => api.hostAction(action);
+  const dashboard = document.createElement('section');
+  dashboard.className = 'dashboard';
+  dashboard.dataset.testid = 'dashboard';
+  document.getElementById('app')!.append(dashboard);
+  new Dashboard(dashboard, api);
   watchKeyframeRequests(() => peers.downConnections(), (reports) => void api.keyframeRequests(reports), settings.keyframePollMs);
   document.addEventListener('click', resumeDecoyAudio);
+  // telemetry is written every 2 s; a reload asks for what is buffered now (best effort: the tab may go first)
+  addEventListener('pagehide', () => void api.telemetryFlush().catch(() => {}));
   // for people (and tests) inspecting the host from devtools
-  Object.assign(window, { tabsfuHost: { peers, settings } });
+  Object.assign(window, { tabsfuHost: { peers, settings, api } });
 }
 
 main().catch((e) => {

@@ -9,11 +9,13 @@ import type {
   MediaKind,
   PeerCommands,
   PeerSide,
+  PeerStatsSample,
   RouteName,
   TransformOptions,
   WorkerApi,
 } from '../shared/host-bridge';
 import { decoyAudioTrack } from './decoy-audio';
+import { sampleConnection } from './stats-probe';
 
 interface Peers {
   up: RTCPeerConnection | null;
@@ -156,6 +158,15 @@ export class PeerHost implements PeerCommands {
       // a closed or not yet open channel loses the packet, as a lossy one would; reliable delivery needs an open one
       if (channel?.readyState === 'open') channel.send(payload);
     }
+  }
+
+  async collectStats(): Promise<PeerStatsSample[]> {
+    const jobs: Promise<PeerStatsSample>[] = [];
+    for (const [pid, p] of this.peers) {
+      if (p.up && p.up.connectionState !== 'closed') jobs.push(sampleConnection(pid, 'up', p.up));
+      if (p.down && p.down.connectionState !== 'closed') jobs.push(sampleConnection(pid, 'down', p.down));
+    }
+    return Promise.all(jobs);
   }
 
   closePeers(pid: string): void {

@@ -2,6 +2,7 @@
 // participants and tracks. Rooms the host started by name show before anyone joins them.
 import QRCode from 'qrcode';
 import type { HostAction, HostView, ParticipantView, RoomView, TrackView } from '../shared/host-bridge';
+import { esc } from './html';
 
 export function joinLink(publicUrl: string, room: string): string {
   return `${publicUrl || location.origin}/join/${encodeURIComponent(room)}`;
@@ -108,10 +109,6 @@ function trackRow(t: TrackView): string {
   const size = t.kind === 'video' && t.width ? ` ${t.width}×${t.height}` : '';
   const codec = t.codec ? t.codec.split('/')[1] : 'pending';
   return `<span class="track ${t.kind}${t.muted ? ' muted' : ''}" data-track="${esc(t.sid)}">${esc(t.source)} · ${esc(codec)}${size} · ${t.frames} frames · ${t.subscribers} subscriber${t.subscribers === 1 ? '' : 's'}${t.muted ? ' · muted' : ''} <button class="small" data-action="mute" data-sid="${esc(t.sid)}" data-muted="${t.muted}">${t.muted ? 'Unmute' : 'Mute'}</button></span>`;
-}
-
-function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 async function copyText(text: string): Promise<boolean> {

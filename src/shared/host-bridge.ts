@@ -1,5 +1,6 @@
 // The typed bridge between the host page (which owns the RTCPeerConnections, since workers have none) and the
 // host worker (which owns everything else). Both directions go through comlink; no frame ever crosses it.
+import type { ChartableTrack, EventQuery, TelemetryEvent, TelemetryStatus, TrackStatRecord } from './telemetry-records';
 
 /** "up" is the participant's publisher connection (media to the host); "down" its subscriber connection. */
 export type PeerSide = 'up' | 'down';
@@ -53,6 +54,8 @@ export interface PeerCommands {
   closePeers(pid: string): void;
   /** Sends one data packet to each participant's subscriber channel of that label (`_reliable`, `_lossy`). */
   sendData(pids: string[], label: string, payload: Uint8Array<ArrayBuffer>): void;
+  /** Reads getStats() of every connection, for telemetry. */
+  collectStats(): Promise<PeerStatsSample[]>;
 }
 
 /** Settings the host page passes to its worker. */
@@ -73,6 +76,12 @@ export interface HostSettings {
   emptyTimeout: number;
   /** Seconds a room stays open after its last participant left. Default 20, as LiveKit. ?departureTimeout= */
   departureTimeout: number;
+  /** Record events and stats in IndexedDB and send webhooks. Default true. ?telemetry=off */
+  telemetry: boolean;
+  /** How often per-track stats are taken. Default 5000 ms. ?statsIntervalMs= */
+  statsIntervalMs: number;
+  /** How long a closed stats worker is kept before it is reaped. Default 180000 ms, as LiveKit. ?reapAfterMs= */
+  reapAfterMs: number;
 }
 
 export const DEFAULT_HOST_SETTINGS: HostSettings = {
@@ -84,6 +93,9 @@ export const DEFAULT_HOST_SETTINGS: HostSettings = {
   subscribeFailAfterMs: 10_000,
   emptyTimeout: 300,
   departureTimeout: 20,
+  telemetry: true,
+  statsIntervalMs: 5000,
+  reapAfterMs: 180_000,
 };
 
 /** A subscriber's PLI/FIR count on one slot since the last report. */
@@ -133,6 +145,36 @@ export interface HostView {
   rooms: RoomView[];
 }
 
+/** One RTP stream of a host connection, as the page's getStats() sees it: counters since the stream began. */
+export interface RtpStreamSample {
+  mid: string;
+  kind: MediaKind;
+  /** `in`: the host receives it (a publisher's track); `out`: the host sends it (to a subscriber). */
+  direction: 'in' | 'out';
+  bytes: number;
+  packets: number;
+  /** For `out`, from the subscriber's receiver reports. */
+  packetsLost: number;
+  jitterMs: number;
+  /** Frames the host decoded (`in`); the forwarded count comes from the forwarding core. */
+  framesDecoded: number;
+  keyFramesDecoded: number;
+  width: number;
+  height: number;
+  /** PLI, FIR and NACK the host sent (`in`) or received from the subscriber (`out`). */
+  pliCount: number;
+  firCount: number;
+  nackCount: number;
+}
+
+export interface PeerStatsSample {
+  pid: string;
+  side: PeerSide;
+  /** The connection's current round-trip time, ms; 0 when unknown. */
+  rttMs: number;
+  streams: RtpStreamSample[];
+}
+
 /** What the person at the host page can do to a room. */
 export type HostAction =
   | { kind: 'create-room'; room: string }
@@ -153,4 +195,14 @@ export interface WorkerApi {
   dataIn(pid: string, label: string, payload: ArrayBuffer): void;
   /** Carries out a host control; rejects with a reason when the room, participant or track is gone. */
   hostAction(action: HostAction): Promise<void>;
+  // Telemetry, for the dashboard. Each rejects with TelemetryDisabledError when telemetry is off.
+  telemetryStatus(): Promise<TelemetryStatus>;
+  telemetryEvents(q: EventQuery): Promise<TelemetryEvent[]>;
+  /** A track's stats records since `since` (epoch ms), every direction. */
+  telemetryTrackStats(trackSid: string, since: number): Promise<TrackStatRecord[]>;
+  telemetryTracks(since: number): Promise<ChartableTrack[]>;
+  telemetryExport(format: 'ndjson' | 'json'): Promise<string>;
+  telemetryClear(): Promise<void>;
+  /** Takes a stats round now and writes everything buffered. */
+  telemetryFlush(): Promise<void>;
 }

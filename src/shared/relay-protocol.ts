@@ -69,7 +69,9 @@ export type ServerToHost =
 export type HostToServer =
   | { kind: 'hello'; version: number }
   | { kind: 'close-client'; conn: number; code: number; reason: string }
-  | { kind: 'rooms'; rooms: string[] };
+  | { kind: 'rooms'; rooms: string[] }
+  /** A LiveKit WebhookEvent as JSON text, for the server to sign and deliver to the configured URLs. */
+  | { kind: 'webhook'; body: string };
 
 /** WebSocket close codes tabsfu uses, on client connections and on the host link. */
 export const CLOSE_CODE = {

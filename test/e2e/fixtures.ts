@@ -10,8 +10,9 @@ export interface Call {
   join(identity: string, options: AppPeerOptions, room?: string): Promise<Peer>;
 }
 
-export const test = base.extend<{ hostQuery: string; host: Host; call: Call }, { app: AppServer }>({
+export const test = base.extend<{ hostQuery: string; hostQuotaBytes: number; host: Host; call: Call }, { app: AppServer }>({
   hostQuery: ['', { option: true }],
+  hostQuotaBytes: [0, { option: true }],
   app: [
     async ({}, use) => {
       const app = await serveApp();
@@ -20,8 +21,8 @@ export const test = base.extend<{ hostQuery: string; host: Host; call: Call }, {
     },
     { scope: 'worker' },
   ],
-  host: async ({ browser, baseURL, hostQuery }, use) => {
-    const host = await openHost(browser, baseURL!, hostQuery);
+  host: async ({ browser, baseURL, hostQuery, hostQuotaBytes }, use) => {
+    const host = await openHost(browser, baseURL!, hostQuery, { quotaBytes: hostQuotaBytes });
     await use(host);
     await host.close();
   },

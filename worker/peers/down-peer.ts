@@ -41,6 +41,8 @@ export interface DownBinding {
   readonly forwarded: ForwardedDown;
   ready: boolean;
   paused: boolean;
+  /** Made on a slot kept for this track's earlier copy: the subscriber sees the same track continue. */
+  resumed: boolean;
   /** Set when this connection's payload type for the codec differs from the publisher's. */
   ptMismatch?: boolean;
 }
@@ -117,8 +119,8 @@ export class DownPeer {
   /** A kept slot takes the next copy of its track: same m-line, same msid; only a codec change renegotiates. */
   private async rebind(slot: DownSlot, up: UpTrack): Promise<DownBinding> {
     const codecBefore = slot.binding === null ? slot.lastCodec : undefined;
-    slot.keptFor = null;
     const binding = this.claim(slot, up);
+    slot.keptFor = null;
     if (codecBefore !== up.mimeType) {
       slot.offeredIn = 0;
       slot.answered = false;
@@ -131,7 +133,7 @@ export class DownPeer {
   }
 
   private claim(slot: DownSlot, up: UpTrack): DownBinding {
-    const binding: DownBinding = { up, slot, forwarded: this.forwarder.openDown(up, slot.sink!), ready: false, paused: false };
+    const binding: DownBinding = { up, slot, forwarded: this.forwarder.openDown(up, slot.sink!), ready: false, paused: false, resumed: slot.keptFor === up.sid };
     slot.binding = binding;
     slot.label = { stream: `${up.publisherSid}|${up.sid}`, track: up.sid };
     slot.lastCodec = up.mimeType;

@@ -38,6 +38,10 @@ export class UpPeer {
     return [...this.byMid.values()];
   }
 
+  trackByMid(mid: string): UpTrack | undefined {
+    return this.byMid.get(mid);
+  }
+
   async answer(offerSdp: string): Promise<OfferOutcome> {
     let sections;
     try {

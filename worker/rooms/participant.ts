@@ -33,6 +33,7 @@ import { DownPeer, type DownBinding } from '../peers/down-peer';
 import { UpPeer, UpOfferError } from '../peers/up-peer';
 import { DataIn } from '../data/data-in';
 import { SubscriptionPermissions } from './subscription-permissions';
+import { ReferenceGuard } from '../telemetry/reference-count';
 import { participantInfo } from '../signal/proto';
 import { DEFAULT_SUBSCRIPTION_OPTIONS, SubscriptionManager, realScheduler } from '../tracks/subscription-manager';
 import type { RoomContext } from './room-context';
@@ -44,6 +45,8 @@ export type SignalMessage = SignalResponse['message'];
 /** The signal connection a participant currently talks through. */
 export interface SignalSink {
   readonly conn: number;
+  /** Holds the participant's stats worker while this connection lives (telemetry). */
+  readonly guard: ReferenceGuard;
   send(message: SignalMessage): void;
   close(code: number, reason: string): void;
 }
@@ -77,6 +80,10 @@ export class Participant {
   session: SignalSink | null;
   /** Dropped expecting to come back (a migration or a node failure): its tracks are closing, not gone. */
   migrating = false;
+  /** Holds the participant's stats worker for the whole session (telemetry). */
+  readonly sessionGuard = new ReferenceGuard();
+  /** Took over an earlier session after a migration (telemetry reports no new join). */
+  readonly migratedIn: boolean;
   /** A simulated failure for the next resume (livekit-client's disconnect-signal-on-resume scenarios). */
   resumeDrill: 'after-reconnect' | 'before-messages' | null = null;
   /** Copies of the participant this one migrated in for, whose sids republished tracks take over. */
@@ -96,6 +103,7 @@ export class Participant {
     this.joinedAtMs = origin?.joinedAtMs ?? Date.now();
     this.version = (origin?.version ?? 0) + 1;
     this.adoptable = origin ? [...origin.tracks] : [];
+    this.migratedIn = !!origin;
     this.identity = join.identity;
     this.name = join.name;
     this.metadata = join.metadata;
@@ -111,10 +119,19 @@ export class Participant {
     this.subscriptions = new SubscriptionManager<DownBinding>(
       {
         sid: this.sid,
-        bind: (t) => this.down.bind(t),
-        unbind: (b, release) => this.down.unbind(b, release),
+        bind: async (t) => {
+          const b = await this.down.bind(t);
+          // continuing on a kept transceiver after a migration is not a new subscription
+          if (!b.resumed) room.observer.trackSubscribed(room.info(), this.info(), room.trackInfo(t));
+          return b;
+        },
+        unbind: (b, release) => {
+          this.down.unbind(b, release);
+          if (!release.keepForResume) room.observer.trackUnsubscribed(room.info(), this.info(), room.trackInfo(b.up));
+        },
         subscribeFailed: (trackSid, reason) => {
           log.warn(`${this.identity} could not subscribe to ${trackSid}: ${reason}`);
+          room.observer.trackSubscribeFailed(room.info(), this.info(), trackSid, reason);
           this.send({ case: 'subscriptionResponse', value: new SubscriptionResponse({ trackSid, err: SubscriptionError.SE_TRACK_NOTFOUND }) });
         },
         allowed: (track) => this.room.allows(track, this),
@@ -268,6 +285,7 @@ export class Participant {
     track.version++;
     this.touch();
     this.room.participantChanged(this);
+    this.room.observer.trackMuted(this.room.info(), this.info(), this.room.trackInfo(track), muted);
   }
 
   onUpdateSubscription(req: UpdateSubscription): void {
@@ -314,6 +332,7 @@ export class Participant {
       this.state = ParticipantInfo_State.ACTIVE;
       this.touch();
       this.room.participantChanged(this);
+      this.room.observer.participantActive(this.room.info(), this.info(), this.sessionGuard, this.migratedIn);
     }
     if (state === 'failed') log.warn(`${this.identity}: subscriber connection failed`);
   }

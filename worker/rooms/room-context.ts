@@ -1,21 +1,26 @@
 // What a participant needs from its room and from the host around it.
 import type { Remote } from 'comlink';
-import type { TrackInfo } from '@livekit/protocol';
+import type { Room as RoomInfo, TrackInfo } from '@livekit/protocol';
 import type { HostSettings, PeerCommands } from '../../src/shared/host-bridge';
 import type { Forwarder } from '../media/forwarder';
 import type { UpTrack } from '../media/up-track';
 import type { RoomTrackManager } from '../tracks/room-track-manager';
 import type { Participant } from './participant';
 import type { AddressedPacket } from '../data/data-in';
+import type { RoomObserver } from './room-observer';
 
 export interface HostServices {
   commands: Remote<PeerCommands>;
   forwarder: Forwarder;
   settings: HostSettings;
+  /** Told what happens in rooms (telemetry); never waited on. */
+  observer: RoomObserver;
 }
 
 export interface RoomContext extends HostServices {
   tracks: RoomTrackManager<UpTrack>;
+  /** The room as LiveKit describes it (for events). */
+  info(): RoomInfo;
   trackInfo(track: UpTrack): TrackInfo;
   /** A track's media started: add it to the track manager, tell everyone, subscribe who wants it. */
   publish(publisher: Participant, track: UpTrack): void;

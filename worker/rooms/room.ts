@@ -14,6 +14,7 @@ import {
 } from '@livekit/protocol';
 import { CLOSE_CODE, type JoinParams, type TokenRoomConfig } from '../../src/shared/relay-protocol';
 import type { RoomView } from '../../src/shared/host-bridge';
+import type { Room as RoomInfo } from '@livekit/protocol';
 import { newSid } from '../ids';
 import { logger } from '../log';
 import type { UpTrack } from '../media/up-track';
@@ -74,9 +75,22 @@ export class Room implements RoomContext {
       maxParticipants: config.maxParticipants ?? DEFAULT_ROOM_OPTIONS.maxParticipants,
     };
     this.scheduleClose(this.options.emptyTimeout);
+    services.observer.roomStarted(this.info());
+  }
+
+  info(): RoomInfo {
+    return roomInfo({
+      sid: this.sid,
+      name: this.name,
+      ...this.options,
+      createdAtMs: this.createdAtMs,
+      numParticipants: this.visibleCount(),
+      numPublishers: this.participantList.filter((q) => q.publishedTracks.length > 0).length,
+    });
   }
 
   get commands() { return this.services.commands; }
+  get observer() { return this.services.observer; }
   get forwarder() { return this.services.forwarder; }
   get settings() { return this.services.settings; }
 
@@ -129,6 +143,7 @@ export class Room implements RoomContext {
 
   private admit(p: Participant, session: SignalSink): Participant {
     this.participants.set(p.sid, p);
+    this.observer.participantJoined(this.info(), p.info(), p.sessionGuard);
     p.state = ParticipantInfo_State.JOINED;
     session.send({ case: 'join', value: this.joinResponse(p) });
     void p.down.open().catch((e: Error) => log.error(`${p.identity}: subscriber connection failed to open: ${e.message}`));
@@ -149,9 +164,15 @@ export class Room implements RoomContext {
   migrate(p: Participant, why: string): void {
     if (this.participants.get(p.sid) !== p || p.migrating || p.isClosed) return;
     p.closeForMigration();
+    this.observer.participantLeft(this.info(), p.info(), p.sessionGuard, false);
     for (const t of p.publishedTracks) this.tracks.notifyChanged(t.sid);
     this.migrations.set(p, setTimeout(() => this.giveUp(p), this.settings.resumeWindowMs));
     log.info(`${p.identity} dropped in ${this.name} (${why}); waiting ${this.settings.resumeWindowMs} ms for it to join again`);
+  }
+
+  /** A signal connection of this participant ended; the participant may stay (it waits for a resume). */
+  sessionEnded(p: Participant, session: SignalSink): void {
+    this.observer.participantLeft(this.info(), p.info(), session.guard, false);
   }
 
   /** The client of a dropped participant joined again: it takes over the sid, and its tracks their sids. */
@@ -160,6 +181,7 @@ export class Room implements RoomContext {
     this.migrations.delete(old);
     const p = new Participant(params, session, this, { sid: old.sid, joinedAtMs: old.joinedAtMs, version: old.version, tracks: old.publishedTracks });
     this.admit(p, session);
+    this.observer.participantResumed(this.info(), p.info(), p.sessionGuard, 'migration');
     // tracks it does not publish again in time are gone for good
     this.migrations.set(p, setTimeout(() => {
       this.migrations.delete(p);
@@ -197,6 +219,7 @@ export class Room implements RoomContext {
       return;
     }
     p.down.restartNegotiation();
+    this.observer.participantResumed(this.info(), p.info(), session.guard, 'signal reconnect');
     log.info(`${p.identity} resumed in ${this.name}`);
   }
 
@@ -240,14 +263,7 @@ export class Room implements RoomContext {
 
   private joinResponse(p: Participant): JoinResponse {
     return new JoinResponse({
-      room: roomInfo({
-        sid: this.sid,
-        name: this.name,
-        ...this.options,
-        createdAtMs: this.createdAtMs,
-        numParticipants: this.visibleCount(),
-        numPublishers: this.participantList.filter((q) => q.publishedTracks.length > 0).length,
-      }),
+      room: this.info(),
       participant: p.info(),
       otherParticipants: this.participantList.filter((q) => q !== p && !q.hidden).map((q) => q.info()),
       serverVersion: serverInfo(this.host.hostId, this.host.version).version,
@@ -269,6 +285,8 @@ export class Room implements RoomContext {
       track.replaces = null;
       earlier.state = 'closed';
       this.tracks.remove(earlier);
+    } else {
+      this.observer.trackPublished(this.info(), publisher.info(), trackInfo(track));
     }
     publisher.touch();
     this.participantChanged(publisher);
@@ -283,6 +301,7 @@ export class Room implements RoomContext {
     for (const q of this.participants.values()) q.unsubscribe(track.sid);
     this.tracks.remove(track);
     this.forwarder.closeUp(track);
+    this.observer.trackUnpublished(this.info(), publisher.info(), trackInfo(track));
     if (!publisher.isClosed) {
       publisher.touch();
       this.participantChanged(publisher);
@@ -341,6 +360,7 @@ export class Room implements RoomContext {
     clearTimeout(this.migrations.get(p));
     this.migrations.delete(p);
     p.close(reason, reason !== DisconnectReason.CLIENT_INITIATED);
+    this.observer.participantLeft(this.info(), p.info(), p.sessionGuard, true);
     this.participantChanged(p);
     log.info(`${p.identity} left ${this.name} (${DisconnectReason[reason] ?? reason}); ${this.participants.size} in the room`);
     if (this.participants.size === 0) this.scheduleClose(this.options.departureTimeout);
@@ -354,8 +374,10 @@ export class Room implements RoomContext {
     for (const p of [...this.participants.values()]) {
       this.participants.delete(p.sid);
       p.close(reason, true);
+      this.observer.participantLeft(this.info(), p.info(), p.sessionGuard, true);
     }
     log.info(`room ${this.name} closed`);
+    this.observer.roomFinished(this.info());
     this.onClosed(this);
   }
 

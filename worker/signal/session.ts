@@ -15,6 +15,7 @@ import { CLOSE_CODE, type JoinParams } from '../../src/shared/relay-protocol';
 import { logger } from '../log';
 import { type Participant, type SignalMessage, type SignalSink, SignalStateError } from '../rooms/participant';
 import type { Room } from '../rooms/room';
+import { ReferenceGuard } from '../telemetry/reference-count';
 
 const log = logger('signal');
 
@@ -29,6 +30,7 @@ export interface SessionHooks {
 }
 
 export class SignalSession implements SignalSink {
+  readonly guard = new ReferenceGuard();
   participant: Participant | null = null;
   private room: Room | null = null;
   private closed = false;
@@ -51,6 +53,7 @@ export class SignalSession implements SignalSink {
     }
     this.room = room;
     this.participant = outcome.participant;
+    room.observer.participantJoined(room.info(), outcome.participant.info(), this.guard);
     return outcome.participant;
   }
 
@@ -98,6 +101,7 @@ export class SignalSession implements SignalSink {
     const p = this.participant;
     const room = this.room;
     this.participant = null;
+    if (p && room) room.sessionEnded(p, this);
     if (p && room && p.session === this) {
       p.session = null;
       if (!p.isClosed && !p.migrating) this.hooks.signalLost(p, room);

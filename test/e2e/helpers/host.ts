@@ -8,9 +8,19 @@ export interface Host {
   close(): Promise<void>;
 }
 
-export async function openHost(browser: Browser, baseUrl: string, query = ''): Promise<Host> {
+export interface HostOptions {
+  /** The storage quota of the host's origin, in bytes, as if its disk were that small; 0 leaves it alone. */
+  quotaBytes?: number;
+}
+
+export async function openHost(browser: Browser, baseUrl: string, query = '', options: HostOptions = {}): Promise<Host> {
   const context = await browser.newContext();
   const page = await context.newPage();
+  if (options.quotaBytes) {
+    // Chromium checks IndexedDB writes against the quota it read when the database opened, so it is set first
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(baseUrl).origin, quotaSize: options.quotaBytes });
+  }
   page.on('pageerror', (e) => console.log(`[host] page error: ${e.message}`));
   page.on('console', (m) => {
     if (m.type() === 'error' || m.type() === 'warning') console.log(`[host] ${m.text()}`);

@@ -1,0 +1,133 @@
+// The host page's telemetry dashboard: what the store holds and how it is doing, each participant's stats worker,
+// a chosen track's charts, the event timeline, and export and clear. It reads everything from the worker, which
+// reads IndexedDB, so what it shows after a reload is what was written before it.
+import type { Remote } from 'comlink';
+import type { WorkerApi } from '../../shared/host-bridge';
+import type { ChartableTrack, TelemetryStatus } from '../../shared/telemetry-records';
+import { esc } from '../html';
+import { Timeline } from './timeline';
+import { TrackCharts } from './track-charts';
+
+/** How often the dashboard reads the worker. Charts gain a point per stats interval (5 s by default). */
+const REFRESH_MS = 2000;
+const WINDOWS: [string, number][] = [['last 15 minutes', 15 * 60_000], ['last hour', 3600_000], ['last day', 24 * 3600_000], ['last week', 7 * 24 * 3600_000]];
+
+export class Dashboard {
+  private statusEl: HTMLElement;
+  private workersEl: HTMLElement;
+  private trackSelect: HTMLSelectElement;
+  private windowSelect: HTMLSelectElement;
+  private charts: TrackCharts;
+  private timeline: Timeline;
+  private busy = false;
+
+  constructor(root: HTMLElement, private readonly api: Remote<WorkerApi>) {
+    root.innerHTML = `
+      <h2>Telemetry</h2>
+      <p class="telemetry-status" data-testid="telemetry-status">reading…</p>
+      <p class="error" data-testid="telemetry-warning" hidden></p>
+      <div class="data-controls">
+        <button data-export="ndjson">Export NDJSON</button>
+        <button data-export="json">Export JSON</button>
+        <button data-testid="telemetry-clear">Clear data</button>
+      </div>
+      <details class="workers"><summary>Stats workers</summary><ul data-testid="stats-workers"></ul></details>
+      <div class="chart-controls">
+        <label>Track <select data-testid="chart-track"><option value="">choose a track</option></select></label>
+        <label>Show <select data-testid="chart-window">${WINDOWS.map(([label, ms], i) => `<option value="${ms}"${i === 1 ? ' selected' : ''}>${label}</option>`).join('')}</select></label>
+      </div>
+      <div class="charts" data-testid="charts"></div>
+      <h3>Events</h3>
+      <div class="events"></div>`;
+    this.statusEl = root.querySelector('[data-testid="telemetry-status"]')!;
+    this.workersEl = root.querySelector('[data-testid="stats-workers"]')!;
+    this.trackSelect = root.querySelector('[data-testid="chart-track"]')!;
+    this.windowSelect = root.querySelector('[data-testid="chart-window"]')!;
+    this.charts = new TrackCharts(root.querySelector('.charts')!);
+    this.timeline = new Timeline(root.querySelector('.events')!, () => void this.refresh());
+    this.trackSelect.addEventListener('change', () => void this.refresh());
+    this.windowSelect.addEventListener('change', () => void this.refresh());
+    for (const b of root.querySelectorAll<HTMLButtonElement>('[data-export]')) b.addEventListener('click', () => void this.download(b.dataset.export as 'ndjson' | 'json'));
+    root.querySelector('[data-testid="telemetry-clear"]')!.addEventListener('click', () => void this.clear());
+    void this.refresh();
+    setInterval(() => void this.refresh(), REFRESH_MS);
+  }
+
+  async refresh(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      const status = await this.api.telemetryStatus();
+      this.showStatus(status);
+      if (!status.store) return;
+      const since = Date.now() - Number(this.windowSelect.value);
+      this.showTracks(await this.api.telemetryTracks(since));
+      const track = this.trackSelect.value;
+      if (track) this.charts.show(await this.api.telemetryTrackStats(track, since));
+      else this.charts.clear();
+      const { room, participantSid } = this.timeline.filter;
+      const events = await this.api.telemetryEvents({ room: room || undefined, participantSid: participantSid || undefined, limit: 300 });
+      this.timeline.learn(events);
+      this.timeline.show(events);
+    } catch (e) {
+      this.statusEl.textContent = (e as Error).message;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private showStatus(s: TelemetryStatus): void {
+    if (!s.enabled) {
+      this.statusEl.textContent = 'Telemetry is off for this host (?telemetry=off).';
+      return;
+    }
+    const store = s.store;
+    const cost = s.rounds ? ` · stats round: ${(s.workerMs / s.rounds).toFixed(2)} ms in the worker, ${(s.pageMs / s.rounds).toFixed(1)} ms reading getStats()` : '';
+    this.statusEl.textContent = store
+      ? `${store.written} records written · ${store.pending} waiting · last write ${store.lastFlushMs.toFixed(1)} ms · ${mb(store.usageBytes)} of ${mb(store.quotaBytes)} used · ${s.webhooksSent} webhooks sent${cost}`
+      : `Not stored: IndexedDB did not open. ${s.webhooksSent} webhooks sent.`;
+    const warning = this.statusEl.nextElementSibling as HTMLElement;
+    warning.hidden = !store?.lastError;
+    if (store?.lastError) {
+      warning.textContent = store.quotaExceeded
+        ? `Storage is full: ${store.pending} records are held in memory and will be written when there is room (${store.lastError}).${store.droppedFromMemory ? ` ${store.droppedFromMemory} of the oldest were dropped from memory.` : ''}`
+        : `Writing telemetry failed: ${store.lastError}. ${store.pending} records wait in memory.`;
+    }
+    this.workersEl.innerHTML = s.statsWorkers.length
+      ? s.statsWorkers.map((w) => `<li data-participant="${esc(w.participantSid)}" data-references="${w.references}" data-closed="${w.closedAt !== null}">${esc(w.participantSid)}: ${w.closedAt === null ? `open, ${w.references} reference${w.references === 1 ? '' : 's'}` : `closed at ${new Date(w.closedAt).toLocaleTimeString([], { hour12: false })}, reaped later`}${w.connected ? ' · connected' : ''}</li>`).join('')
+      : '<li class="none">none</li>';
+  }
+
+  private showTracks(tracks: ChartableTrack[]): void {
+    const chosen = this.trackSelect.value;
+    const options = tracks.map((t) => `<option value="${esc(t.trackSid)}">${esc(t.room)} · ${esc(t.identity)} · ${t.kind} · ${esc(t.trackSid)}</option>`).join('');
+    const html = `<option value="">choose a track</option>${options}`;
+    if (this.trackSelect.dataset.html === html) return;
+    this.trackSelect.dataset.html = html;
+    this.trackSelect.innerHTML = html;
+    // until someone picks, show the newest video track
+    const keep = tracks.some((t) => t.trackSid === chosen);
+    this.trackSelect.value = keep ? chosen : (tracks.find((t) => t.kind === 'video') ?? tracks[0])?.trackSid ?? '';
+  }
+
+  private async download(format: 'ndjson' | 'json'): Promise<void> {
+    const text = await this.api.telemetryExport(format);
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(new Blob([text], { type: format === 'json' ? 'application/json' : 'application/x-ndjson' }));
+    a.download = `tabsfu-telemetry-${new Date().toISOString().replace(/[:.]/g, '-')}.${format}`;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+  }
+
+  private async clear(): Promise<void> {
+    if (!confirm('Delete every stored event and stats record?')) return;
+    await this.api.telemetryClear();
+    this.timeline.forget();
+    this.charts.clear();
+    await this.refresh();
+  }
+}
+
+function mb(bytes: number): string {
+  return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(1)} GB` : `${(bytes / 1e6).toFixed(1)} MB`;
+}

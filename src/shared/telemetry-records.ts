@@ -1,0 +1,127 @@
+// What telemetry stores and the dashboard reads: the records in IndexedDB and the questions the page asks the
+// worker about them. The worker writes; the page only reads, through the WorkerApi.
+import type { MediaKind } from './host-bridge';
+
+export type TelemetryEventName =
+  | 'room_started'
+  | 'room_finished'
+  | 'participant_joined'
+  | 'participant_active'
+  | 'participant_resumed'
+  | 'participant_left'
+  | 'participant_connection_aborted'
+  | 'track_published'
+  | 'track_unpublished'
+  | 'track_subscribed'
+  | 'track_unsubscribed'
+  | 'track_subscribe_failed'
+  | 'track_muted'
+  | 'track_unmuted';
+
+/** One event, as stored in the `events` store. */
+export interface TelemetryEvent {
+  /** EV_… as LiveKit's event ids. */
+  id: string;
+  event: TelemetryEventName;
+  /** Epoch ms. */
+  at: number;
+  roomSid: string;
+  room: string;
+  participantSid: string;
+  identity: string;
+  trackSid: string;
+  /** Why, where it applies (a failed subscription, a resume). */
+  detail: string;
+  /** The event as LiveKit's WebhookEvent JSON. */
+  webhook: Record<string, unknown>;
+  /** The store's key, once written. */
+  seq?: number;
+}
+
+/** One track in one direction over one interval, as stored in the `stats` store. */
+export interface TrackStatRecord {
+  /** Epoch ms at the end of the interval. */
+  at: number;
+  roomSid: string;
+  room: string;
+  /** Whose stats worker holds the record: the publisher for `up`, the subscriber for `down`. */
+  participantSid: string;
+  identity: string;
+  trackSid: string;
+  kind: MediaKind;
+  /** `up`: from the publisher to the host; `down`: from the host to this subscriber. */
+  direction: 'up' | 'down';
+  bitrateKbps: number;
+  packets: number;
+  packetsLost: number;
+  lossPercent: number;
+  jitterMs: number;
+  rttMs: number;
+  /** Frames decoded by the host (`up`) or forwarded to the subscriber (`down`) in the interval. */
+  frames: number;
+  fps: number;
+  width: number;
+  height: number;
+  keyframes: number;
+  plis: number;
+  nacks: number;
+  /** The store's key, once written. */
+  seq?: number;
+}
+
+export interface EventQuery {
+  room?: string;
+  participantSid?: string;
+  /** Newest first, at most this many. Default 500. */
+  limit?: number;
+}
+
+/** A track the dashboard can chart: one publisher's track, as its up stats name it. */
+export interface ChartableTrack {
+  trackSid: string;
+  identity: string;
+  room: string;
+  kind: MediaKind;
+  /** Epoch ms of its latest record. */
+  at: number;
+}
+
+export interface StoreStatus {
+  /** Records written since the worker started. */
+  written: number;
+  flushes: number;
+  /** Duration of the last flush's transaction, ms. */
+  lastFlushMs: number;
+  /** Records waiting in memory for the next flush. */
+  pending: number;
+  /** Records dropped from memory because writes kept failing. */
+  droppedFromMemory: number;
+  /** The last write hit the storage quota (the disk or the browser's limit); records wait in memory. */
+  quotaExceeded: boolean;
+  lastError: string;
+  usageBytes: number;
+  quotaBytes: number;
+}
+
+export interface TelemetryStatus {
+  enabled: boolean;
+  store: StoreStatus | null;
+  /** Stats rounds taken, and their cost: worker ms building records, page ms in getStats(). */
+  rounds: number;
+  workerMs: number;
+  pageMs: number;
+  /** Every stats worker, closed ones the reaper has not taken yet included. */
+  statsWorkers: StatsWorkerView[];
+  webhooksSent: number;
+}
+
+/** One participant's stats worker, as the dashboard shows it. */
+export interface StatsWorkerView {
+  roomSid: string;
+  participantSid: string;
+  /** Sources holding it open: the participant's session and each of its signal connections. */
+  references: number;
+  connected: boolean;
+  /** Epoch ms it closed at; null while open. */
+  closedAt: number | null;
+}

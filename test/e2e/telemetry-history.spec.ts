@@ -1,0 +1,56 @@
+import type { Page } from '@playwright/test';
+import { inRoom } from './helpers/app';
+import { COLORS, type Peer, waitToSeeAndHear } from './helpers/peer';
+import { eventsIn, storedStats } from './helpers/telemetry';
+import { expect, test } from './fixtures';
+
+test.use({ hostQuery: '?statsIntervalMs=1000' });
+
+const videoTrackOf = (peer: Peer) => inRoom(peer.page, (r) => [...r.localParticipant.trackPublications.values()].find((p) => p.kind === 'video')!.trackSid as string);
+
+/** Pixels of a chart's canvas in a line's colour: what a person sees as the line being drawn. */
+function pixelsOfColour(hostPage: Page, metric: string, rgb: [number, number, number]): Promise<number> {
+  return hostPage.evaluate(([m, [r, g, b]]) => {
+    const canvas = document.querySelector<HTMLCanvasElement>(`.chart[data-metric="${m}"] canvas`);
+    if (!canvas) return 0;
+    const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) if (Math.abs(data[i] - r) < 30 && Math.abs(data[i + 1] - g) < 30 && Math.abs(data[i + 2] - b) < 30 && data[i + 3] > 200) n++;
+    return n;
+  }, [metric, rgb] as const);
+}
+
+test('events and stats written before a host reload are in IndexedDB after it, and the dashboard charts and lists them', async ({ call, host }) => {
+  const alice = await call.join('alice', { color: COLORS.red, tone: 440 });
+  const bob = await call.join('bob', { color: COLORS.green, tone: 660 });
+  for (const [p, other] of [[alice, bob], [bob, alice]] as const) expect((await waitToSeeAndHear(p, [other])).ok).toBe(true);
+  const aliceSid = await inRoom(alice.page, (r) => r.localParticipant.sid as string);
+  const video = await videoTrackOf(alice);
+  await expect.poll(async () => (await storedStats(host.page)).filter((s) => s.trackSid === video && s.direction === 'up').length).toBeGreaterThanOrEqual(3);
+  const eventsBefore = await eventsIn(host.page, call.room);
+  const statsBefore = (await storedStats(host.page)).filter((s) => s.room === call.room);
+  expect(eventsBefore.map((e) => e.event)).toEqual(expect.arrayContaining(['room_started', 'participant_joined', 'participant_active', 'track_published', 'track_subscribed']));
+
+  await host.page.reload();
+  await host.page.getByTestId('link-status').filter({ hasText: 'serving as' }).waitFor();
+
+  const eventsAfter = await eventsIn(host.page, call.room);
+  expect(eventsAfter.map((e) => e.id)).toEqual(expect.arrayContaining(eventsBefore.map((e) => e.id)));
+  const seqAfter = new Set((await storedStats(host.page)).map((s) => s.seq));
+  expect(statsBefore.every((s) => seqAfter.has(s.seq))).toBe(true);
+
+  // the timeline, filtered to the room and to alice, lists her events from before the reload
+  await host.page.getByTestId('filter-room').selectOption(call.room);
+  await host.page.getByTestId('filter-participant').selectOption(aliceSid);
+  const timeline = host.page.getByTestId('timeline');
+  await expect(timeline.locator(`li[data-event="participant_joined"][data-participant="${aliceSid}"]`)).toHaveCount(1);
+  await expect(timeline.locator('li[data-participant]:not([data-participant="' + aliceSid + '"])')).toHaveCount(0);
+
+  // her video track's charts draw its history: the publisher's line (#1f5fbf) and the subscriber's are on the canvas
+  await host.page.getByTestId('chart-track').selectOption(video);
+  await expect.poll(async () => Number(await host.page.getByTestId('charts').getAttribute('data-points'))).toBeGreaterThanOrEqual(3);
+  // forwarded frames equal received ones, so where the lines meet the subscriber's (#c2410c) covers the publisher's
+  for (const metric of ['bitrateKbps', 'fps']) {
+    await expect.poll(async () => (await pixelsOfColour(host.page, metric, [31, 95, 191])) + (await pixelsOfColour(host.page, metric, [194, 65, 12]))).toBeGreaterThan(20);
+  }
+});

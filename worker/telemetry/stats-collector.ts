@@ -1,0 +1,80 @@
+// Takes every track's stats on an interval: the page reads its connections' getStats(), the worker adds the
+// forwarding core's counters and hands one record per track and direction to the telemetry service. None of it
+// runs on the media path.
+import type { Remote } from 'comlink';
+import type { PeerCommands, PeerStatsSample } from '../../src/shared/host-bridge';
+import type { Forwarder } from '../media/forwarder';
+import type { Room } from '../rooms/room';
+import { StatsDeltas } from './stats-records';
+import type { TelemetryService } from './telemetry-service';
+
+export interface CollectorCost {
+  /** Rounds taken. */
+  rounds: number;
+  /** Worker time spent building records, ms, over all rounds. */
+  workerMs: number;
+  /** Wall time of the page's getStats() calls, ms, over all rounds. */
+  pageMs: number;
+}
+
+export class StatsCollector {
+  readonly cost: CollectorCost = { rounds: 0, workerMs: 0, pageMs: 0 };
+  private deltas = new StatsDeltas();
+  private busy = false;
+
+  constructor(
+    private readonly commands: Remote<PeerCommands>,
+    private readonly forwarder: Forwarder,
+    private readonly rooms: () => Room[],
+    private readonly telemetry: TelemetryService,
+  ) {}
+
+  async round(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      const asked = performance.now();
+      const samples = await this.commands.collectStats();
+      const started = performance.now();
+      this.cost.pageMs += started - asked;
+      this.record(samples, Date.now());
+      this.telemetry.flush();
+      this.cost.workerMs += performance.now() - started;
+      this.cost.rounds++;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private record(samples: PeerStatsSample[], now: number): void {
+    const bySide = new Map(samples.map((s) => [`${s.pid}/${s.side}`, s]));
+    const seen = new Set<string>();
+    for (const room of this.rooms()) {
+      for (const p of room.participantList) {
+        const base = { roomSid: room.sid, room: room.name, participantSid: p.sid, identity: p.identity };
+        const up = bySide.get(`${p.sid}/up`);
+        for (const rtp of up?.streams ?? []) {
+          const track = rtp.direction === 'in' ? p.up.trackByMid(rtp.mid) : undefined;
+          if (!track) continue;
+          const core = this.forwarder.trackStats(track);
+          const key = `${p.sid}/up/${rtp.mid}/${track.sid}`;
+          seen.add(key);
+          const r = this.deltas.next(key, { at: now, rtp, coreFrames: core?.frames ?? 0, coreKeyframes: core?.keyframes ?? 0 }, { ...base, trackSid: track.sid, rttMs: up!.rttMs, width: core?.width ?? 0, height: core?.height ?? 0 });
+          if (r) this.telemetry.trackStats(r);
+        }
+        const down = bySide.get(`${p.sid}/down`);
+        for (const rtp of down?.streams ?? []) {
+          const binding = rtp.direction === 'out' ? p.down.bindingForMid(rtp.mid) : null;
+          if (!binding) continue;
+          const core = this.forwarder.downStats(binding.forwarded);
+          const dims = this.forwarder.trackStats(binding.up);
+          const key = `${p.sid}/down/${rtp.mid}/${binding.up.sid}`;
+          seen.add(key);
+          const r = this.deltas.next(key, { at: now, rtp, coreFrames: core?.frames ?? 0, coreKeyframes: core?.keyframes ?? 0 }, { ...base, trackSid: binding.up.sid, rttMs: down!.rttMs, width: dims?.width ?? 0, height: dims?.height ?? 0 });
+          if (r) this.telemetry.trackStats(r);
+        }
+      }
+    }
+    this.deltas.keepOnly(seen);
+  }
+}

@@ -1,0 +1,75 @@
+// Per-track stats for each interval: the page's cumulative RTP counters and the forwarding core's counters,
+// turned into rates and per-interval counts for one track in one direction.
+import type { RtpStreamSample } from '../../src/shared/host-bridge';
+import type { TrackStatRecord } from '../../src/shared/telemetry-records';
+
+export type { TrackStatRecord };
+
+/** Counters of one stream at one moment, RTP and core alike. */
+export interface Sample {
+  at: number;
+  rtp: RtpStreamSample;
+  /** The forwarding core's frame and keyframe counts for this track (up) or this subscriber's copy (down). */
+  coreFrames: number;
+  coreKeyframes: number;
+}
+
+export interface RecordContext {
+  roomSid: string;
+  room: string;
+  participantSid: string;
+  identity: string;
+  trackSid: string;
+  rttMs: number;
+  /** The track's dimensions from its keyframes, when the stream itself does not say (forwarded video). */
+  width: number;
+  height: number;
+}
+
+/** Remembers each stream's last sample, so that the next one becomes a per-interval record. */
+export class StatsDeltas {
+  private last = new Map<string, Sample>();
+
+  /** Returns a record for the interval since this key's last sample, or null for its first sample. */
+  next(key: string, sample: Sample, ctx: RecordContext): TrackStatRecord | null {
+    const before = this.last.get(key);
+    this.last.set(key, sample);
+    // a restarted stream (counters went back) starts over
+    if (!before || sample.rtp.packets < before.rtp.packets || sample.at <= before.at) return null;
+    const seconds = (sample.at - before.at) / 1000;
+    const a = before.rtp;
+    const b = sample.rtp;
+    const packets = b.packets - a.packets;
+    const packetsLost = Math.max(0, b.packetsLost - a.packetsLost);
+    const up = b.direction === 'in';
+    const frames = up ? b.framesDecoded - a.framesDecoded : sample.coreFrames - before.coreFrames;
+    return {
+      at: sample.at,
+      roomSid: ctx.roomSid,
+      room: ctx.room,
+      participantSid: ctx.participantSid,
+      identity: ctx.identity,
+      trackSid: ctx.trackSid,
+      kind: b.kind,
+      direction: up ? 'up' : 'down',
+      bitrateKbps: ((b.bytes - a.bytes) * 8) / seconds / 1000,
+      packets,
+      packetsLost,
+      lossPercent: packets + packetsLost > 0 ? (packetsLost / (packets + packetsLost)) * 100 : 0,
+      jitterMs: b.jitterMs,
+      rttMs: ctx.rttMs,
+      frames: Math.max(0, frames),
+      fps: Math.max(0, frames) / seconds,
+      width: b.width || ctx.width,
+      height: b.height || ctx.height,
+      keyframes: Math.max(0, up ? b.keyFramesDecoded - a.keyFramesDecoded : sample.coreKeyframes - before.coreKeyframes),
+      plis: Math.max(0, b.pliCount + b.firCount - a.pliCount - a.firCount),
+      nacks: Math.max(0, b.nackCount - a.nackCount),
+    };
+  }
+
+  /** Forgets streams not seen in the latest round. */
+  keepOnly(keys: Set<string>): void {
+    for (const k of this.last.keys()) if (!keys.has(k)) this.last.delete(k);
+  }
+}

@@ -1,0 +1,108 @@
+// The worker's telemetry as one part: the service that rooms report to, the store it writes, the collector that
+// takes stats on an interval, and webhooks handed to the server. With telemetry off, rooms report to nobody.
+import type { Remote } from 'comlink';
+import type { HostSettings, PeerCommands } from '../../src/shared/host-bridge';
+import type { ChartableTrack, EventQuery, TelemetryEvent, TelemetryStatus, TrackStatRecord } from '../../src/shared/telemetry-records';
+import { logger } from '../log';
+import type { Forwarder } from '../media/forwarder';
+import type { Room } from '../rooms/room';
+import type { RoomObserver } from '../rooms/room-observer';
+import { WEBHOOK_EVENTS } from './events';
+import { StatsCollector } from './stats-collector';
+import { TelemetryStore } from './store';
+import { TelemetryService } from './telemetry-service';
+
+const log = logger('telemetry');
+
+export class TelemetryDisabledError extends Error {
+  override name = 'TelemetryDisabledError';
+}
+
+export interface TelemetryDeps {
+  commands: Remote<PeerCommands>;
+  forwarder: Forwarder;
+  settings: HostSettings;
+  rooms: () => Room[];
+  sendWebhook: (body: string) => void;
+}
+
+const NOBODY: RoomObserver = {
+  roomStarted() {}, roomFinished() {}, participantJoined() {}, participantActive() {}, participantResumed() {},
+  participantLeft() {}, trackPublished() {}, trackUnpublished() {}, trackSubscribed() {}, trackUnsubscribed() {},
+  trackSubscribeFailed() {}, trackMuted() {},
+};
+
+export class Telemetry {
+  private webhooksSent = 0;
+  private collector: StatsCollector | null = null;
+  private service: TelemetryService | null = null;
+
+  private constructor(private readonly store: TelemetryStore | null) {}
+
+  static async start(deps: TelemetryDeps): Promise<Telemetry> {
+    if (!deps.settings.telemetry) return new Telemetry(null);
+    let store: TelemetryStore | null = null;
+    try {
+      store = await TelemetryStore.open();
+    } catch (e) {
+      // without IndexedDB (a private window may refuse it) events still reach webhooks
+      log.error(`telemetry is not stored: IndexedDB did not open (${(e as Error).message})`);
+    }
+    const t = new Telemetry(store);
+    t.service = new TelemetryService(
+      {
+        event: (e) => t.event(e, deps.sendWebhook),
+        stats: (records) => t.stats(records),
+      },
+      { reapAfterMs: deps.settings.reapAfterMs },
+    );
+    t.collector = new StatsCollector(deps.commands, deps.forwarder, deps.rooms, t.service);
+    // rounds run on a timer, outside any frame's path; a slow round skips the next rather than queue behind it
+    setInterval(() => void t.collector?.round().catch((e: Error) => log.warn(`stats round failed: ${e.message}`)), deps.settings.statsIntervalMs);
+    log.info(`telemetry on: stats every ${deps.settings.statsIntervalMs} ms, ${store ? 'stored in IndexedDB' : 'not stored'}`);
+    return t;
+  }
+
+  get observer(): RoomObserver {
+    return this.service ?? NOBODY;
+  }
+
+  status = async (): Promise<TelemetryStatus> => ({
+    enabled: this.service !== null,
+    store: this.store ? await this.store.currentStatus() : null,
+    rounds: this.collector?.cost.rounds ?? 0,
+    workerMs: this.collector?.cost.workerMs ?? 0,
+    pageMs: this.collector?.cost.pageMs ?? 0,
+    statsWorkers: this.service?.workerViews() ?? [],
+    webhooksSent: this.webhooksSent,
+  });
+
+  events = (q: EventQuery): Promise<TelemetryEvent[]> => this.stored().queryEvents(q);
+  trackStats = (trackSid: string, since: number): Promise<TrackStatRecord[]> => this.stored().queryStats(trackSid, since);
+  tracks = (since: number): Promise<ChartableTrack[]> => this.stored().recentTracks(since);
+  exportAll = (format: 'ndjson' | 'json'): Promise<string> => this.stored().export(format);
+  clear = (): Promise<void> => this.stored().clear();
+  /** Writes what is buffered now (tests, and a host about to reload). */
+  flush = async (): Promise<void> => {
+    if (!this.collector) return;
+    await this.collector.round();
+    await this.store?.flush();
+  };
+
+  private event(e: TelemetryEvent, sendWebhook: (body: string) => void): void {
+    this.store?.addEvent(e);
+    if (WEBHOOK_EVENTS.has(e.event)) {
+      sendWebhook(JSON.stringify(e.webhook));
+      this.webhooksSent++;
+    }
+  }
+
+  private stats(records: TrackStatRecord[]): void {
+    this.store?.addStats(records);
+  }
+
+  private stored(): TelemetryStore {
+    if (!this.store) throw new TelemetryDisabledError(this.service ? 'telemetry is on but IndexedDB did not open' : 'telemetry is off (?telemetry=off)');
+    return this.store;
+  }
+}
