@@ -40,6 +40,7 @@ async function main() {
   const ctx: BenchContext = {
     peerPageUrl: `http://${address}:${port}`,
     launchBrowser: () => Promise.reject(new Error('not needed here')),
+    launchPersistent: () => Promise.reject(new Error('not needed here')),
     address,
     iface: process.env.BENCH_IFACE ?? 'bench0',
     log: (line) => console.log(line),

@@ -158,3 +158,37 @@ export function startThreadWindow(roots: number[]): () => [string, number][] {
       .sort((a, b) => b[1] - a[1]);
   };
 }
+
+/** The main process of the browser running with this user data directory (its children carry --type=). */
+export function browserPidFor(userDataDir: string): number {
+  for (const name of fs.readdirSync('/proc')) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid)) continue;
+    let cmdline = '';
+    try {
+      cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    const args = cmdline.split('\0');
+    if (args.includes(`--user-data-dir=${userDataDir}`) && !args.some((a) => a.startsWith('--type='))) return pid;
+  }
+  throw new Error(`no browser runs with --user-data-dir=${userDataDir}`);
+}
+
+/** Bytes the files under a directory hold (their lengths, not their blocks), 0 when it does not exist. */
+export function directoryBytes(dir: string): number {
+  let total = 0;
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  for (const e of entries) {
+    const full = `${dir}/${e.name}`;
+    if (e.isDirectory()) total += directoryBytes(full);
+    else if (e.isFile()) total += fs.statSync(full).size;
+  }
+  return total;
+}

@@ -3,6 +3,9 @@ import fs from 'node:fs';
 import type { CoreMicroResult } from './core-micro.js';
 import type { CaseResult } from './stats.js';
 
+/** The host's default stats interval (DEFAULT_HOST_SETTINGS.statsIntervalMs); the benchmark does not change it. */
+const STATS_INTERVAL_MS = 5000;
+
 const f = (x: number | null | undefined, digits = 1) => (x === null || x === undefined || Number.isNaN(x) ? '–' : x.toFixed(digits));
 
 export function renderTable(results: CaseResult[], micro: CoreMicroResult[]): string {
@@ -20,6 +23,14 @@ export function renderTable(results: CaseResult[], micro: CoreMicroResult[]): st
         `${f(r.g2g.p50, 0)} / ${f(r.g2g.p95, 0)} / ${f(r.g2g.max, 0)} (${f(r.g2g.mean, 1)}) | ${f(r.arrival.p50)} / ${f(r.arrival.p95)} | ` +
         `${f(r.fps.min)} / ${f(r.fps.mean)} | ${f(r.lossPercent, 2)} | ${f(r.uploadKbps, 0)} | ${f(r.joinMs.first, 0)} / ${f(r.joinMs.all, 0)} | ${f(r.machinePercent, 0)} |`,
     );
+  }
+  const withTelemetry = results.filter((r) => !r.skipped && r.extras.telemetryRecordsPerRound !== undefined);
+  if (withTelemetry.length) {
+    rows.push('', '| scenario | system | stats round: worker / getStats(), ms | records per round | last write, ms | bytes per record: disk / NDJSON |', '|---|---|---|---|---|---|');
+    for (const r of withTelemetry) {
+      const e = r.extras;
+      rows.push(`| ${r.scenario.name} | ${r.system} | ${f(e.telemetryRoundWorkerMs, 2)} / ${f(e.telemetryRoundGetStatsMs, 1)} | ${f(e.telemetryRecordsPerRound)} | ${f(e.telemetryFlushMs, 1)} | ${f(e.telemetryDiskBytesPerRecord, 0)} / ${f(e.telemetryNdjsonBytesPerRecord, 0)} |`);
+    }
   }
   const extras = results.filter((r) => !r.skipped && Object.keys(r.extras).length);
   if (extras.length) {
@@ -63,6 +74,16 @@ export function targetLines(results: CaseResult[]): string[] {
       lines.push(`CPU ${s}: re-encoding relay ${f(re.sfu.perStreamPercent, 2)} % per stream, ${ratio.toFixed(1)}× tabsfu (target ≥ 5×): ${verdict(ratio >= 5)}`);
     }
     if (t.joinMs.all !== null) lines.push(`join ${s}: last joiner sees everyone ${f(t.joinMs.all, 0)} ms after connecting (target ≤ 1000): ${verdict(t.joinMs.all <= 1000)}`);
+  }
+  for (const s of scenarios) {
+    const on = find(results, 'tabsfu', s);
+    const off = find(results, 'tabsfu-no-telemetry', s);
+    if (on?.sfu && off?.sfu) lines.push(`telemetry ${s}: host CPU ${f(on.sfu.cpuPercent)} % with it, ${f(off.sfu.cpuPercent)} % without (${f(on.sfu.cpuPercent - off.sfu.cpuPercent)} points); arrival p95 ${f(on.arrival.p95)} vs ${f(off.arrival.p95)} ms`);
+    const e = on?.extras;
+    if (on && e?.telemetryRecordsPerRound !== undefined) {
+      const perHour = (e.telemetryRecordsPerRound * (3600_000 / STATS_INTERVAL_MS)) / on.scenario.participants;
+      lines.push(`telemetry ${s}: ${f(perHour, 0)} records per participant-hour at the default ${STATS_INTERVAL_MS / 1000} s interval, about ${f((perHour * e.telemetryDiskBytesPerRecord) / 1e6, 2)} MB on disk (${f((perHour * e.telemetryNdjsonBytesPerRecord) / 1e6, 2)} MB as NDJSON)`);
+    }
   }
   for (const system of ['tabsfu', 'janus']) {
     const c = find(results, system, '4 × 320x180@30');

@@ -6,7 +6,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { startCpuWindow, startThreadWindow } from './machine.js';
+import { browserPidFor, startCpuWindow, startThreadWindow } from './machine.js';
 import { runCoreMicrobench, type CoreMicroResult } from './core-micro.js';
 import { renderChart, renderTable, targetLines, updateReadme } from './report.js';
 import { caseResult, medianResults, type CaseResult, type PeerWindow } from './stats.js';
@@ -46,6 +46,8 @@ function plan(): { system: () => System; scenarios: Scenario[] }[] {
   const baseline = process.env.BENCH_BASELINE_DIR;
   return [
     { system: () => new TabsfuSystem(), scenarios: main },
+    // the cost of telemetry: the same host with it off
+    { system: () => new TabsfuSystem({ name: 'tabsfu-no-telemetry', hostQuery: 'telemetry=off' }), scenarios: quick ? [video(3)] : [video(3), video(4)] },
     ...(baseline ? [{ system: () => new TabsfuSystem({ root: baseline, name: 'tabsfu-before' }), scenarios: main }] : []),
     { system: () => new JanusSystem(), scenarios: main },
     { system: () => new MeshSystem(), scenarios: main },
@@ -76,6 +78,11 @@ async function launchBrowser(): Promise<{ browser: Browser; pid: number }> {
   const browser = await chromium.connect(server.wsEndpoint());
   browser.on('disconnected', () => void server.close());
   return { browser, pid: server.process().pid! };
+}
+
+async function launchPersistent(userDataDir: string) {
+  const context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, args: PEER_ARGS });
+  return { context, pid: browserPidFor(userDataDir) };
 }
 
 async function openPeers(browser: Browser, url: string, scenario: Scenario): Promise<BenchPeer[]> {
@@ -112,10 +119,11 @@ async function runCase(system: System, scenario: Scenario, peerBrowser: { browse
     await waitForFlow(peers, scenario);
     await sleep(WARMUP_MS);
     await Promise.all(peers.map((p) => p.page.evaluate(() => (window as unknown as { bench: { startWindow(): Promise<void> } }).bench.startWindow())));
+    // the system's own readings start first: reading them costs the SFU time that is not forwarding
+    const endExtras = system.windowExtras ? await system.windowExtras() : null;
     const sfuPids = system.sfuPids();
     const endSfu = sfuPids.length ? startCpuWindow(sfuPids) : null;
     const endPeers = startCpuWindow([peerBrowser.pid]);
-    const endExtras = system.windowExtras ? await system.windowExtras() : null;
     const endThreads = process.env.BENCH_THREADS && sfuPids.length ? startThreadWindow(sfuPids) : null;
     await sleep(WINDOW_MS);
     if (endThreads) log(`  SFU CPU by thread: ${endThreads().slice(0, 16).map(([t, v]) => `${t} ${v.toFixed(1)}`).join(', ')}`);
@@ -146,7 +154,7 @@ async function main(): Promise<void> {
   const log = (s: string) => console.log(s);
   const www = await serveWww();
   const peerBrowser = await launchBrowser();
-  const ctx: BenchContext = { peerPageUrl: www.url, launchBrowser, address: ADDRESS, iface: IFACE, log };
+  const ctx: BenchContext = { peerPageUrl: www.url, launchBrowser, launchPersistent, address: ADDRESS, iface: IFACE, log };
   const results: CaseResult[] = [];
   let janusVersion = 'Janus not run';
   log(`bench on ${ADDRESS} (${IFACE}); warm-up ${WARMUP_MS / 1000} s, window ${WINDOW_MS / 1000} s`);

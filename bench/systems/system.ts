@@ -1,6 +1,6 @@
 // What the benchmark needs from each system it puts peers through: start it, put peers in one call, say
 // which processes are the SFU's, and stop it. Peers are pages of bench/www/peer.html with media ready.
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 export interface Scenario {
   name: string;
@@ -27,6 +27,8 @@ export interface BenchContext {
   peerPageUrl: string;
   /** Launches a browser instance of its own (for an SFU tab whose processes must be counted apart). */
   launchBrowser(): Promise<{ browser: Browser; pid: number }>;
+  /** The same, with a profile on disk in `userDataDir` (IndexedDB written to disk, as a real host's is). */
+  launchPersistent(userDataDir: string): Promise<{ context: BrowserContext; pid: number }>;
   /** Address of the non-loopback interface the benchmark runs on (see run.ts), e.g. 10.77.0.1. */
   address: string;
   /** Name of that interface, e.g. bench0. */

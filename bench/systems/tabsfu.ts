@@ -1,10 +1,15 @@
 // tabsfu as the benchmark runs it: the server, and a host tab in a browser instance of its own so that the
 // host's processes (browser, renderer with the worker, network service) can be counted apart from the peers.
+// The host's profile is on disk, as a real host's is, so that telemetry's writes cost what they cost there.
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { AccessToken } from 'livekit-server-sdk';
+import { directoryBytes } from '../machine.js';
 import type { BenchContext, BenchPeer, Scenario, System } from './system.js';
+import { type TelemetryReading, readTelemetry, telemetryFigures } from './tabsfu-telemetry.js';
 
 const PORT = 7895;
 
@@ -13,6 +18,8 @@ export interface TabsfuOptions {
   /** Another built checkout of tabsfu to run instead of this one (for before/after comparisons). */
   root?: string;
   name?: string;
+  /** More host settings, e.g. telemetry=off. */
+  hostQuery?: string;
 }
 
 export class TabsfuSystem implements System {
@@ -20,8 +27,10 @@ export class TabsfuSystem implements System {
   readonly description: string;
   private readonly route: 'encoded-streams' | 'decoy';
   private readonly root: string;
+  private readonly hostQuery: string;
   private server: ChildProcess | null = null;
-  private browser: Browser | null = null;
+  private context: BrowserContext | null = null;
+  private profile = '';
   private hostPid = 0;
   private host: import('playwright-core').Page | null = null;
   private ctx!: BenchContext;
@@ -30,8 +39,9 @@ export class TabsfuSystem implements System {
     this.route = options.route ?? 'encoded-streams';
     this.root = path.resolve(options.root ?? '.');
     this.name = options.name ?? (this.route === 'encoded-streams' ? 'tabsfu' : 'tabsfu-decoy');
+    this.hostQuery = [options.hostQuery, process.env.BENCH_HOST_QUERY].filter(Boolean).map((q) => `&${q}`).join('');
     this.description = `tabsfu host tab (route ${this.route}) in its own headless Chromium; server on port ${PORT}` +
-      (options.root ? `; built from ${this.root}` : '');
+      (options.root ? `; built from ${this.root}` : '') + (options.hostQuery ? `; ${options.hostQuery}` : '');
   }
 
   async start(ctx: BenchContext): Promise<void> {
@@ -43,13 +53,14 @@ export class TabsfuSystem implements System {
     this.server.stderr!.on('data', (c) => (out += c));
     for (let i = 0; i < 100 && !out.includes('listening on'); i++) await new Promise((r) => setTimeout(r, 100));
     if (!out.includes('listening on')) throw new Error(`tabsfu server did not start:\n${out}`);
-    const { browser, pid } = await ctx.launchBrowser();
-    this.browser = browser;
+    this.profile = fs.mkdtempSync(path.join(os.tmpdir(), 'tabsfu-bench-host-'));
+    const { context, pid } = await ctx.launchPersistent(this.profile);
+    this.context = context;
     this.hostPid = pid;
-    const page = await (await browser.newContext()).newPage();
+    const page = context.pages()[0] ?? (await context.newPage());
     this.host = page;
     page.on('console', (m) => { if (m.type() === 'error') ctx.log(`[host] ${m.text()}`); });
-    await page.goto(`http://${ctx.address}:${PORT}/host?route=${this.route}${process.env.BENCH_HOST_QUERY ? `&${process.env.BENCH_HOST_QUERY}` : ''}`);
+    await page.goto(`http://${ctx.address}:${PORT}/host?route=${this.route}${this.hostQuery}`);
     await page.getByTestId('link-status').filter({ hasText: 'serving as' }).waitFor({ timeout: 15_000 });
   }
 
@@ -69,8 +80,10 @@ export class TabsfuSystem implements System {
     for (const p of peers) await p.page.evaluate(() => (window as unknown as { bench: { tabsfu: { leave(): Promise<void> } } }).bench.tabsfu.leave()).catch(() => {});
   }
 
-  /** From the host's own connections: keyframe requests sent upstream, and the forwarded bitrate. */
+  /** From the host's own connections: keyframe requests sent upstream, the forwarded bitrate, and telemetry. */
   async windowExtras(): Promise<() => Promise<Record<string, number>>> {
+    const telemetryAt = (exported: boolean): Promise<TelemetryReading | null> => readTelemetry(this.host!, () => directoryBytes(path.join(this.profile, 'Default', 'IndexedDB')), exported);
+    const telemetryStart = await telemetryAt(false);
     const read = () => this.host!.evaluate(async () => {
       const peers = (window as unknown as { tabsfuHost: { peers: { allConnections(): RTCPeerConnection[] } } }).tabsfuHost.peers;
       let requests = 0;
@@ -88,9 +101,11 @@ export class TabsfuSystem implements System {
     return async () => {
       const end = await read();
       const minutes = (end.at - start.at) / 60_000;
+      const telemetryEnd = await telemetryAt(true);
       return {
         keyframeRequestsPerMinute: (end.requests - start.requests) / minutes,
         forwardedKbpsPerStream: ((end.bytes - start.bytes) * 8) / (minutes * 60) / 1000 / Math.max(1, end.streams),
+        ...(telemetryStart && telemetryEnd ? telemetryFigures(telemetryStart, telemetryEnd, minutes) : {}),
       };
     };
   }
@@ -100,7 +115,8 @@ export class TabsfuSystem implements System {
   }
 
   async stop(): Promise<void> {
-    await this.browser?.close().catch(() => {});
+    await this.context?.close().catch(() => {});
     this.server?.kill('SIGTERM');
+    if (this.profile) fs.rmSync(this.profile, { recursive: true, force: true });
   }
 }

@@ -14,7 +14,7 @@ import './style.css';
 function readSettings(search: string): HostSettings {
   const q = new URLSearchParams(search);
   const route = q.get('route');
-  type Numeric = 'keyframePollMs' | 'resumeWindowMs' | 'dataPacketsPerSecond' | 'dataBytesPerSecond' | 'subscribeFailAfterMs' | 'emptyTimeout' | 'departureTimeout' | 'statsIntervalMs' | 'reapAfterMs';
+  type Numeric = 'keyframePollMs' | 'resumeWindowMs' | 'dataPacketsPerSecond' | 'dataBytesPerSecond' | 'subscribeFailAfterMs' | 'emptyTimeout' | 'departureTimeout' | 'statsIntervalMs' | 'reapAfterMs' | 'retentionDays' | 'maxStatsRecords';
   const ms = (name: Numeric, min: number) => {
     const v = Number(q.get(name) ?? NaN);
     return Number.isFinite(v) && v >= min ? v : DEFAULT_HOST_SETTINGS[name];
@@ -31,6 +31,8 @@ function readSettings(search: string): HostSettings {
     telemetry: q.get('telemetry') !== 'off',
     statsIntervalMs: ms('statsIntervalMs', 250),
     reapAfterMs: ms('reapAfterMs', 0),
+    retentionDays: ms('retentionDays', 0.00001),
+    maxStatsRecords: ms('maxStatsRecords', 100),
   };
 }
 

@@ -82,6 +82,10 @@ export interface HostSettings {
   statsIntervalMs: number;
   /** How long a closed stats worker is kept before it is reaped. Default 180000 ms, as LiveKit. ?reapAfterMs= */
   reapAfterMs: number;
+  /** Telemetry older than this many days is deleted. Default 7. ?retentionDays= */
+  retentionDays: number;
+  /** At most this many stats records are kept, the oldest deleted first. Default 500000 (about 570 MB). ?maxStatsRecords= */
+  maxStatsRecords: number;
 }
 
 export const DEFAULT_HOST_SETTINGS: HostSettings = {
@@ -96,6 +100,8 @@ export const DEFAULT_HOST_SETTINGS: HostSettings = {
   telemetry: true,
   statsIntervalMs: 5000,
   reapAfterMs: 180_000,
+  retentionDays: 7,
+  maxStatsRecords: 500_000,
 };
 
 /** A subscriber's PLI/FIR count on one slot since the last report. */
@@ -203,6 +209,6 @@ export interface WorkerApi {
   telemetryTracks(since: number): Promise<ChartableTrack[]>;
   telemetryExport(format: 'ndjson' | 'json'): Promise<string>;
   telemetryClear(): Promise<void>;
-  /** Takes a stats round now and writes everything buffered. */
+  /** Writes everything buffered now. */
   telemetryFlush(): Promise<void>;
 }

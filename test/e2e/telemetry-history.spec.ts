@@ -54,3 +54,26 @@ test('events and stats written before a host reload are in IndexedDB after it, a
     await expect.poll(async () => (await pixelsOfColour(host.page, metric, [31, 95, 191])) + (await pixelsOfColour(host.page, metric, [194, 65, 12]))).toBeGreaterThan(20);
   }
 });
+
+test('retention keeps the newest stats within the size limit and deletes what is older than the age limit', async ({ call, host, baseURL }) => {
+  test.slow();
+  const alice = await call.join('alice', { color: COLORS.red, tone: 440 });
+  const bob = await call.join('bob', { color: COLORS.green, tone: 660 });
+  expect((await waitToSeeAndHear(alice, [bob])).ok).toBe(true);
+  await expect.poll(async () => (await storedStats(host.page)).length, { timeout: 60_000 }).toBeGreaterThan(150);
+  await alice.context.close();
+  await bob.context.close();
+  const before = await storedStats(host.page);
+  const newest = before.map((s) => s.seq!).sort((a, b) => b - a).slice(0, 100);
+
+  await host.page.goto(`${baseURL}/host?maxStatsRecords=100`);
+  await host.page.getByTestId('link-status').filter({ hasText: 'serving as' }).waitFor();
+  await expect.poll(async () => (await storedStats(host.page)).map((s) => s.seq!).sort((a, b) => b - a)).toEqual(newest);
+
+  // a retention of 3.6 s (0.00004 days): everything written before it is gone on the next start
+  await host.page.waitForTimeout(4000);
+  await host.page.goto(`${baseURL}/host?retentionDays=0.00004`);
+  await host.page.getByTestId('link-status').filter({ hasText: 'serving as' }).waitFor();
+  await expect.poll(async () => (await storedStats(host.page)).length).toBe(0);
+  expect((await eventsIn(host.page, call.room)).length).toBe(0);
+});

@@ -9,7 +9,7 @@ import type { Room } from '../rooms/room';
 import type { RoomObserver } from '../rooms/room-observer';
 import { WEBHOOK_EVENTS } from './events';
 import { StatsCollector } from './stats-collector';
-import { TelemetryStore } from './store';
+import { DEFAULT_STORE_OPTIONS, TelemetryStore } from './store';
 import { TelemetryService } from './telemetry-service';
 
 const log = logger('telemetry');
@@ -43,7 +43,7 @@ export class Telemetry {
     if (!deps.settings.telemetry) return new Telemetry(null);
     let store: TelemetryStore | null = null;
     try {
-      store = await TelemetryStore.open();
+      store = await TelemetryStore.open({ ...DEFAULT_STORE_OPTIONS, maxAgeMs: deps.settings.retentionDays * 24 * 3600_000, maxStats: deps.settings.maxStatsRecords });
     } catch (e) {
       // without IndexedDB (a private window may refuse it) events still reach webhooks
       log.error(`telemetry is not stored: IndexedDB did not open (${(e as Error).message})`);
@@ -82,10 +82,8 @@ export class Telemetry {
   tracks = (since: number): Promise<ChartableTrack[]> => this.stored().recentTracks(since);
   exportAll = (format: 'ndjson' | 'json'): Promise<string> => this.stored().export(format);
   clear = (): Promise<void> => this.stored().clear();
-  /** Writes what is buffered now (tests, and a host about to reload). */
+  /** Writes what is buffered now (a host about to reload, the benchmark). */
   flush = async (): Promise<void> => {
-    if (!this.collector) return;
-    await this.collector.round();
     await this.store?.flush();
   };
 
