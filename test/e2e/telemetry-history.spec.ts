@@ -63,6 +63,9 @@ test('retention keeps the newest stats within the size limit and deletes what is
   await expect.poll(async () => (await storedStats(host.page)).length, { timeout: 60_000 }).toBeGreaterThan(150);
   await alice.context.close();
   await bob.context.close();
+  // once both have left and the last write is done, nothing more is written
+  await expect.poll(async () => (await eventsIn(host.page, call.room)).filter((e) => e.event === 'participant_left').length).toBe(2);
+  await host.page.waitForTimeout(3000);
   const before = await storedStats(host.page);
   const newest = before.map((s) => s.seq!).sort((a, b) => b - a).slice(0, 100);
 

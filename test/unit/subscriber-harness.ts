@@ -106,7 +106,7 @@ export class SubscriberHarness {
 
   constructor(readonly sid: string, tracks: RoomTrackManager<UpTrack>, scheduler: Scheduler) {
     this.down = new DownPeer(sid, this.commands as unknown as Remote<PeerCommands>, this.forwarder as unknown as Forwarder, 'encoded-streams', (sdp, id) => this.offers.push({ sdp, id }));
-    this.commands.onAttach((slot) => this.down.attachSink(slot, { write() {}, dropped: 0, close() {} } as DownSink));
+    this.commands.onAttach((slot) => this.down.attachSink(slot, { write() {}, sourceChanged() {}, dropped: 0, close() {} } as DownSink));
     this.subscriptions = new SubscriptionManager<DownBinding>(
       {
         sid,

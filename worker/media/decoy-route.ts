@@ -17,6 +17,9 @@ export class DecoySink implements DownSink {
   private timestamp = 0;
   private open = true;
 
+  /** The decoy's own encoder numbers the frames, so a change of stream needs nothing here. */
+  sourceChanged(): void {}
+
   /** `generator` is the decoy video track's writable; audio decoys have none. */
   constructor(generator: WritableStream<VideoFrame> | null) {
     this.generator = generator?.getWriter() ?? null;

@@ -133,6 +133,7 @@ export class DownPeer {
   }
 
   private claim(slot: DownSlot, up: UpTrack): DownBinding {
+    slot.sink!.sourceChanged();
     const binding: DownBinding = { up, slot, forwarded: this.forwarder.openDown(up, slot.sink!), ready: false, paused: false, resumed: slot.keptFor === up.sid };
     slot.binding = binding;
     slot.label = { stream: `${up.publisherSid}|${up.sid}`, track: up.sid };

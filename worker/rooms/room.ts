@@ -4,9 +4,6 @@ import {
   JoinResponse,
   LeaveRequest,
   MuteTrackRequest,
-  type SimulateScenario,
-  SpeakerInfo,
-  SpeakersChanged,
   LeaveRequest_Action,
   ParticipantUpdate,
   ReconnectResponse,
@@ -221,44 +218,6 @@ export class Room implements RoomContext {
     p.down.restartNegotiation();
     this.observer.participantResumed(this.info(), p.info(), session.guard, 'signal reconnect');
     log.info(`${p.identity} resumed in ${this.name}`);
-  }
-
-  /** The server side of livekit-client's simulateScenario(), where it makes sense for a tab. */
-  simulate(p: Participant, req: SimulateScenario): void {
-    const s = req.scenario;
-    switch (s.case) {
-      case 'migration':
-        return this.migrate(p, 'simulated migration');
-      case 'nodeFailure':
-        return this.migrate(p, 'simulated node failure');
-      case 'serverLeave':
-        return this.remove(p, DisconnectReason.SERVER_SHUTDOWN);
-      case 'leaveRequestFullReconnect':
-        p.send({ case: 'leave', value: new LeaveRequest({ reason: DisconnectReason.STATE_MISMATCH, action: LeaveRequest_Action.RECONNECT, canReconnect: true }) });
-        return this.migrate(p, 'simulated leave with full reconnect');
-      case 'speakerUpdate':
-        return this.simulateSpeaker(p, s.value);
-      case 'switchCandidateProtocol':
-        // the host has one kind of candidate (UDP, host): an ICE restart is what remains of the request
-        return p.down.negotiate(true);
-      case 'disconnectSignalOnResume':
-        p.resumeDrill = 'after-reconnect';
-        return;
-      case 'disconnectSignalOnResumeNoMessages':
-        p.resumeDrill = 'before-messages';
-        return;
-      default:
-        log.debug(`${p.identity}: simulated scenario ${s.case ?? 'none'} does not apply to a tab`);
-    }
-  }
-
-  private simulateSpeaker(p: Participant, seconds: number): void {
-    const speaking = (active: boolean) => {
-      const update = new SpeakersChanged({ speakers: [new SpeakerInfo({ sid: p.sid, level: active ? 0.9 : 0, active })] });
-      for (const q of this.participants.values()) q.send({ case: 'speakersChanged', value: update });
-    };
-    speaking(true);
-    setTimeout(() => speaking(false), seconds * 1000);
   }
 
   private joinResponse(p: Participant): JoinResponse {

@@ -15,6 +15,7 @@ import { CLOSE_CODE, type JoinParams } from '../../src/shared/relay-protocol';
 import { logger } from '../log';
 import { type Participant, type SignalMessage, type SignalSink, SignalStateError } from '../rooms/participant';
 import type { Room } from '../rooms/room';
+import { simulateScenario } from '../rooms/scenarios';
 import { ReferenceGuard } from '../telemetry/reference-count';
 
 const log = logger('signal');
@@ -123,7 +124,7 @@ export class SignalSession implements SignalSink {
       case 'trackSetting': return p.onTrackSettings(m.value);
       case 'syncState': return p.onSyncState(m.value);
       case 'subscriptionPermission': return p.onSubscriptionPermission(m.value);
-      case 'simulate': return room.simulate(p, m.value);
+      case 'simulate': return simulateScenario(room, p, m.value);
       case 'leave':
         room.remove(p, DisconnectReason.CLIENT_INITIATED);
         this.close(CLOSE_CODE.normal, 'client left');
