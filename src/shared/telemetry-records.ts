@@ -18,36 +18,34 @@ export type TelemetryEventName =
   | 'track_muted'
   | 'track_unmuted';
 
-/** One event, as stored in the `events` store. */
-export interface TelemetryEvent {
-  /** EV_… as LiveKit's event ids. */
-  id: string;
-  event: TelemetryEventName;
-  /** Epoch ms. */
+/** Who and what a record is about: the fields both stores index and filter by. */
+interface RecordSubject {
+  /** Epoch ms: when the event happened, or the end of a stats interval. */
   at: number;
   roomSid: string;
   room: string;
+  /** For stats, whose stats worker holds the record: the publisher for `up`, the subscriber for `down`. */
   participantSid: string;
   identity: string;
+  /** Empty for events about no track. */
   trackSid: string;
-  /** Why, where it applies (a failed subscription, a resume). */
-  detail: string;
-  /** The event as LiveKit's WebhookEvent JSON. */
-  webhook: Record<string, unknown>;
   /** The store's key, once written. */
   seq?: number;
 }
 
+/** One event, as stored in the `events` store. */
+export interface TelemetryEvent extends RecordSubject {
+  /** EV_… as LiveKit's event ids. */
+  id: string;
+  event: TelemetryEventName;
+  /** Why, where it applies (a failed subscription, a resume). */
+  detail: string;
+  /** The event as LiveKit's WebhookEvent JSON. */
+  webhook: Record<string, unknown>;
+}
+
 /** One track in one direction over one interval, as stored in the `stats` store. */
-export interface TrackStatRecord {
-  /** Epoch ms at the end of the interval. */
-  at: number;
-  roomSid: string;
-  room: string;
-  /** Whose stats worker holds the record: the publisher for `up`, the subscriber for `down`. */
-  participantSid: string;
-  identity: string;
-  trackSid: string;
+export interface TrackStatRecord extends RecordSubject {
   kind: MediaKind;
   /** `up`: from the publisher to the host; `down`: from the host to this subscriber. */
   direction: 'up' | 'down';
@@ -65,8 +63,6 @@ export interface TrackStatRecord {
   keyframes: number;
   plis: number;
   nacks: number;
-  /** The store's key, once written. */
-  seq?: number;
 }
 
 export interface EventQuery {
