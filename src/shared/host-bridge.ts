@@ -1,6 +1,6 @@
 // The typed bridge between the host page (which owns the RTCPeerConnections, since workers have none) and the
 // host worker (which owns everything else). Both directions go through comlink; no frame ever crosses it.
-import type { ChartableTrack, EventQuery, TelemetryEvent, TelemetryStatus, TrackStatRecord } from './telemetry-records';
+import type { TrackSummary, EventQuery, TelemetryEvent, TelemetryStatus, TrackStatRecord } from './telemetry-records';
 
 /** "up" is the participant's publisher connection (media to the host); "down" its subscriber connection. */
 export type PeerSide = 'up' | 'down';
@@ -206,7 +206,7 @@ export interface WorkerApi {
   telemetryEvents(q: EventQuery): Promise<TelemetryEvent[]>;
   /** A track's stats records since `since` (epoch ms), every direction. */
   telemetryTrackStats(trackSid: string, since: number): Promise<TrackStatRecord[]>;
-  telemetryTracks(since: number): Promise<ChartableTrack[]>;
+  telemetryTracks(since: number): Promise<TrackSummary[]>;
   telemetryExport(format: 'ndjson' | 'json'): Promise<string>;
   telemetryClear(): Promise<void>;
   /** Writes everything buffered now. */

@@ -72,14 +72,17 @@ export interface EventQuery {
   limit?: number;
 }
 
-/** A track the dashboard can chart: one publisher's track, as its up stats name it. */
-export interface ChartableTrack {
+/** A published track, as the `tracks` store keeps it (one record a track): what the dashboard can chart. */
+export interface TrackSummary {
   trackSid: string;
-  identity: string;
+  roomSid: string;
   room: string;
+  /** The publisher. */
+  participantSid: string;
+  identity: string;
   kind: MediaKind;
-  /** Epoch ms of its latest record. */
-  at: number;
+  /** Epoch ms of its latest stats record. */
+  lastAt: number;
 }
 
 export interface StoreStatus {
@@ -106,6 +109,8 @@ export interface TelemetryStatus {
   rounds: number;
   workerMs: number;
   pageMs: number;
+  /** Events recorded since the worker started: the dashboard reads the timeline again when it changes. */
+  events: number;
   /** Every stats worker, closed ones the reaper has not taken yet included. */
   statsWorkers: StatsWorkerView[];
   webhooksSent: number;

@@ -1,7 +1,8 @@
 import type { Page } from '@playwright/test';
 import { inRoom } from './helpers/app';
 import { COLORS, type Peer, waitToSeeAndHear } from './helpers/peer';
-import { eventsIn, storedStats } from './helpers/telemetry';
+import { waitForHostCount } from './helpers/host';
+import { eventsIn, storedEvents, storedStats } from './helpers/telemetry';
 import { expect, test } from './fixtures';
 
 test.use({ hostQuery: '?statsIntervalMs=1000' });
@@ -79,4 +80,52 @@ test('retention keeps the newest stats within the size limit and deletes what is
   await host.page.getByTestId('link-status').filter({ hasText: 'serving as' }).waitFor();
   await expect.poll(async () => (await storedStats(host.page)).length).toBe(0);
   expect((await eventsIn(host.page, call.room)).length).toBe(0);
+});
+
+test('a host opening a version 1 database upgrades it and keeps its records', async ({ browser, baseURL }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${baseURL}/api/info`);
+  // the database as version 1 of tabsfu left it: events and stats, no tracks store
+  await page.evaluate(() => new Promise<void>((resolve, reject) => {
+    const open = indexedDB.open('tabsfu-telemetry', 1);
+    open.onupgradeneeded = () => {
+      const db = open.result;
+      const events = db.createObjectStore('events', { keyPath: 'seq', autoIncrement: true });
+      events.createIndex('at', 'at');
+      events.createIndex('room', ['room', 'at']);
+      events.createIndex('participant', ['participantSid', 'at']);
+      const stats = db.createObjectStore('stats', { keyPath: 'seq', autoIncrement: true });
+      stats.createIndex('at', 'at');
+      stats.createIndex('track', ['trackSid', 'at']);
+      stats.createIndex('room', ['room', 'at']);
+      const now = Date.now();
+      events.add({ id: 'EV_old', event: 'participant_joined', at: now, roomSid: 'RM_old', room: 'old-room', participantSid: 'PA_old', identity: 'olga', trackSid: '', detail: '', webhook: {} });
+      for (const direction of ['up', 'down']) {
+        stats.add({ at: now, roomSid: 'RM_old', room: 'old-room', participantSid: direction === 'up' ? 'PA_old' : 'PA_sub', identity: direction === 'up' ? 'olga' : 'sub', trackSid: 'TR_old', kind: 'video', direction, bitrateKbps: 300, packets: 100, packetsLost: 0, lossPercent: 0, jitterMs: 1, rttMs: 1, frames: 150, fps: 30, width: 320, height: 180, keyframes: 1, plis: 0, nacks: 0 });
+      }
+    };
+    open.onsuccess = () => { open.result.close(); resolve(); };
+    open.onerror = () => reject(open.error);
+  }));
+
+  await page.goto(`${baseURL}/host`);
+  await page.getByTestId('link-status').filter({ hasText: 'serving as' }).waitFor();
+  try {
+    expect(await page.evaluate(() => new Promise((resolve) => {
+      const open = indexedDB.open('tabsfu-telemetry');
+      open.onsuccess = () => {
+        const db = open.result;
+        const tracks = db.transaction('tracks').objectStore('tracks').getAll();
+        tracks.onsuccess = () => { resolve({ version: db.version, tracks: tracks.result.map((t) => `${t.trackSid} ${t.identity}`) }); db.close(); };
+      };
+    }))).toEqual({ version: 2, tracks: ['TR_old olga'] });
+    expect((await storedEvents(page)).map((e) => e.id)).toContain('EV_old');
+    expect((await storedStats(page)).filter((s) => s.trackSid === 'TR_old').length).toBe(2);
+    // and the dashboard offers the old track to chart
+    await expect(page.getByTestId('chart-track').locator('option[value="TR_old"]')).toHaveCount(1);
+  } finally {
+    await context.close();
+    await waitForHostCount(baseURL!, 0);
+  }
 });

@@ -1,19 +1,11 @@
 // Telemetry in IndexedDB (through idb), written by the host worker: events and per-track stats, batched into one
-// transaction per flush, kept within an age and a size, and read back by the dashboard. Schema: ARCHITECTURE.md,
-// "Telemetry storage".
-import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
-import type { ChartableTrack, EventQuery, StoreStatus, TelemetryEvent, TrackStatRecord } from '../../src/shared/telemetry-records';
+// transaction per flush, kept within an age and a size, and read back by the dashboard. Schema: store-schema.ts,
+// and ARCHITECTURE.md, "Telemetry storage".
+import { type IDBPDatabase, openDB } from 'idb';
+import type { EventQuery, StoreStatus, TelemetryEvent, TrackStatRecord, TrackSummary } from '../../src/shared/telemetry-records';
+import { DB_NAME, DB_VERSION, type TelemetrySchema, summaryOf, upgrade } from './store-schema';
 
-export const DB_NAME = 'tabsfu-telemetry';
-export const DB_VERSION = 1;
-
-type StoredEvent = TelemetryEvent;
-type StoredStat = TrackStatRecord;
-
-interface TelemetrySchema extends DBSchema {
-  events: { key: number; value: StoredEvent; indexes: { at: number; room: [string, number]; participant: [string, number] } };
-  stats: { key: number; value: StoredStat; indexes: { at: number; track: [string, number]; room: [string, number] } };
-}
+type Counted = 'events' | 'stats';
 
 export interface StoreOptions {
   /** How often buffered records are written, one transaction per flush. Default 2000 ms. */
@@ -34,8 +26,12 @@ export interface StoreOptions {
 export const DEFAULT_STORE_OPTIONS: StoreOptions = { flushMs: 2000, maxAgeMs: 7 * 24 * 3600_000, maxEvents: 100_000, maxStats: 500_000, memoryLimit: 100_000 };
 
 export class TelemetryStore {
-  private events: StoredEvent[] = [];
-  private stats: StoredStat[] = [];
+  private events: TelemetryEvent[] = [];
+  private stats: TrackStatRecord[] = [];
+  /** Tracks whose summary changed since the last write. */
+  private tracks = new Map<string, TrackSummary>();
+  /** Records in each store, counted at open and kept up to date, so that pruning never counts them again. */
+  private stored: Record<Counted, number> = { events: 0, stats: 0 };
   private status: StoreStatus = { written: 0, flushes: 0, lastFlushMs: 0, pending: 0, droppedFromMemory: 0, quotaExceeded: false, lastError: '', usageBytes: 0, quotaBytes: 0 };
   private flushing = false;
   private timers: ReturnType<typeof setInterval>[] = [];
@@ -43,22 +39,9 @@ export class TelemetryStore {
   private constructor(private readonly db: IDBPDatabase<TelemetrySchema>, private readonly options: StoreOptions) {}
 
   static async open(options: StoreOptions = DEFAULT_STORE_OPTIONS): Promise<TelemetryStore> {
-    const db = await openDB<TelemetrySchema>(DB_NAME, DB_VERSION, {
-      upgrade(db, oldVersion) {
-        // one step per version, so that any older database comes up to date
-        if (oldVersion < 1) {
-          const events = db.createObjectStore('events', { keyPath: 'seq', autoIncrement: true });
-          events.createIndex('at', 'at');
-          events.createIndex('room', ['room', 'at']);
-          events.createIndex('participant', ['participantSid', 'at']);
-          const stats = db.createObjectStore('stats', { keyPath: 'seq', autoIncrement: true });
-          stats.createIndex('at', 'at');
-          stats.createIndex('track', ['trackSid', 'at']);
-          stats.createIndex('room', ['room', 'at']);
-        }
-      },
-    });
+    const db = await openDB<TelemetrySchema>(DB_NAME, DB_VERSION, { upgrade: (db, oldVersion, _newVersion, tx) => upgrade(db, oldVersion, tx) });
     const store = new TelemetryStore(db, options);
+    store.stored = { events: await db.count('events'), stats: await db.count('stats') };
     // a host that was closed a while starts by letting go of what its limits no longer allow
     await store.prune(Date.now());
     store.timers.push(setInterval(() => void store.flush(), options.flushMs));
@@ -72,7 +55,10 @@ export class TelemetryStore {
   }
 
   addStats(records: TrackStatRecord[]): void {
-    for (const r of records) this.stats.push(r);
+    for (const r of records) {
+      this.stats.push(r);
+      if (r.direction === 'up') this.tracks.set(r.trackSid, summaryOf(r));
+    }
     this.bound();
   }
 
@@ -82,13 +68,22 @@ export class TelemetryStore {
     this.flushing = true;
     const events = this.events;
     const stats = this.stats;
+    const tracks = this.tracks;
     this.events = [];
     this.stats = [];
+    this.tracks = new Map();
     const started = performance.now();
     try {
-      const tx = this.db.transaction(['events', 'stats'], 'readwrite');
+      const tx = this.db.transaction(['events', 'stats', 'tracks'], 'readwrite');
       // every request's promise is awaited, so that an aborted transaction is one error, not one per record
-      await Promise.all([...events.map((e) => tx.objectStore('events').add(e)), ...stats.map((r) => tx.objectStore('stats').add(r)), tx.done]);
+      await Promise.all([
+        ...events.map((e) => tx.objectStore('events').add(e)),
+        ...stats.map((r) => tx.objectStore('stats').add(r)),
+        ...[...tracks.values()].map((t) => tx.objectStore('tracks').put(t)),
+        tx.done,
+      ]);
+      this.stored.events += events.length;
+      this.stored.stats += stats.length;
       this.status.written += events.length + stats.length;
       this.status.flushes++;
       this.status.lastFlushMs = performance.now() - started;
@@ -98,6 +93,7 @@ export class TelemetryStore {
       // keep what failed, ahead of what arrived meanwhile, and make room on disk for the next attempt
       this.events = [...events, ...this.events];
       this.stats = [...stats, ...this.stats];
+      for (const [sid, t] of tracks) if (!this.tracks.has(sid)) this.tracks.set(sid, t);
       const err = e as DOMException;
       this.status.quotaExceeded = err?.name === 'QuotaExceededError';
       this.status.lastError = `${err?.name ?? 'Error'}: ${err?.message ?? String(e)}`;
@@ -113,32 +109,38 @@ export class TelemetryStore {
   async prune(now: number, share = 1): Promise<void> {
     const cutoff = now - this.options.maxAgeMs;
     for (const name of ['events', 'stats'] as const) {
-      const tx = this.db.transaction(name, 'readwrite');
-      const store = tx.objectStore(name);
-      let cursor = await store.index('at').openCursor(IDBKeyRange.upperBound(cutoff));
-      while (cursor) {
-        void cursor.delete();
-        cursor = await cursor.continue();
-      }
       const max = Math.floor((name === 'events' ? this.options.maxEvents : this.options.maxStats) * share);
-      let excess = (await store.count()) - max;
-      cursor = excess > 0 ? await store.index('at').openCursor() : null;
-      while (cursor && excess-- > 0) {
-        void cursor.delete();
-        cursor = await cursor.continue();
+      const tx = this.db.transaction(name, 'readwrite');
+      try {
+        // oldest first: all that is past the age limit, then as many as the store is over its size limit
+        let cursor = await tx.store.index('at').openCursor();
+        while (cursor && (cursor.value.at <= cutoff || this.stored[name] > max)) {
+          void cursor.delete();
+          this.stored[name]--;
+          cursor = await cursor.continue();
+        }
+        await tx.done;
+      } catch {
+        this.stored[name] = await this.db.count(name);
       }
-      await tx.done;
     }
+    const tx = this.db.transaction('tracks', 'readwrite');
+    let cursor = await tx.store.index('lastAt').openCursor(IDBKeyRange.upperBound(cutoff));
+    while (cursor) {
+      void cursor.delete();
+      cursor = await cursor.continue();
+    }
+    await tx.done;
   }
 
-  async queryEvents(q: EventQuery): Promise<StoredEvent[]> {
+  async queryEvents(q: EventQuery): Promise<TelemetryEvent[]> {
     const limit = q.limit ?? 500;
     const index = q.participantSid ? 'participant' : q.room ? 'room' : 'at';
     const range =
       index === 'participant' ? IDBKeyRange.bound([q.participantSid!, 0], [q.participantSid!, Infinity])
         : index === 'room' ? IDBKeyRange.bound([q.room!, 0], [q.room!, Infinity])
           : undefined;
-    const out: StoredEvent[] = [];
+    const out: TelemetryEvent[] = [];
     let cursor = await this.db.transaction('events').store.index(index).openCursor(range, 'prev');
     while (cursor && out.length < limit) {
       if (!q.room || cursor.value.room === q.room) out.push(cursor.value);
@@ -149,22 +151,17 @@ export class TelemetryStore {
     return [...pending.reverse(), ...out].slice(0, limit);
   }
 
-  async queryStats(trackSid: string, since: number): Promise<StoredStat[]> {
+  async queryStats(trackSid: string, since: number): Promise<TrackStatRecord[]> {
     const stored = await this.db.getAllFromIndex('stats', 'track', IDBKeyRange.bound([trackSid, since], [trackSid, Infinity]));
     return [...stored, ...this.stats.filter((s) => s.trackSid === trackSid && s.at >= since)];
   }
 
   /** Tracks with stats since `since`, newest first, for the dashboard's picker. */
-  async recentTracks(since: number): Promise<ChartableTrack[]> {
-    const seen = new Map<string, ChartableTrack>();
-    let cursor = await this.db.transaction('stats').store.index('at').openCursor(IDBKeyRange.lowerBound(since), 'prev');
-    while (cursor && seen.size < 200) {
-      const s = cursor.value;
-      if (s.direction === 'up' && !seen.has(s.trackSid)) seen.set(s.trackSid, { trackSid: s.trackSid, identity: s.identity, room: s.room, kind: s.kind, at: s.at });
-      cursor = await cursor.continue();
-    }
-    for (const s of this.stats) if (s.direction === 'up' && s.at >= since && !seen.has(s.trackSid)) seen.set(s.trackSid, { trackSid: s.trackSid, identity: s.identity, room: s.room, kind: s.kind, at: s.at });
-    return [...seen.values()];
+  async recentTracks(since: number): Promise<TrackSummary[]> {
+    const found = new Map<string, TrackSummary>();
+    for (const t of await this.db.getAllFromIndex('tracks', 'lastAt', IDBKeyRange.lowerBound(since))) found.set(t.trackSid, t);
+    for (const t of this.tracks.values()) if (t.lastAt >= since) found.set(t.trackSid, t);
+    return [...found.values()].sort((a, b) => b.lastAt - a.lastAt);
   }
 
   /** Every stored record as NDJSON (one per line, `type` first) or one JSON document. */
@@ -180,8 +177,10 @@ export class TelemetryStore {
   async clear(): Promise<void> {
     this.events = [];
     this.stats = [];
-    const tx = this.db.transaction(['events', 'stats'], 'readwrite');
-    await Promise.all([tx.objectStore('events').clear(), tx.objectStore('stats').clear(), tx.done]);
+    this.tracks.clear();
+    const tx = this.db.transaction(['events', 'stats', 'tracks'], 'readwrite');
+    await Promise.all([tx.objectStore('events').clear(), tx.objectStore('stats').clear(), tx.objectStore('tracks').clear(), tx.done]);
+    this.stored = { events: 0, stats: 0 };
   }
 
   async currentStatus(): Promise<StoreStatus> {

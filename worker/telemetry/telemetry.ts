@@ -2,7 +2,7 @@
 // takes stats on an interval, and webhooks handed to the server. With telemetry off, rooms report to nobody.
 import type { Remote } from 'comlink';
 import type { HostSettings, PeerCommands } from '../../src/shared/host-bridge';
-import type { ChartableTrack, EventQuery, TelemetryEvent, TelemetryStatus, TrackStatRecord } from '../../src/shared/telemetry-records';
+import type { TrackSummary, EventQuery, TelemetryEvent, TelemetryStatus, TrackStatRecord } from '../../src/shared/telemetry-records';
 import { logger } from '../log';
 import type { Forwarder } from '../media/forwarder';
 import type { Room } from '../rooms/room';
@@ -34,6 +34,7 @@ const NOBODY: RoomObserver = {
 
 export class Telemetry {
   private webhooksSent = 0;
+  private eventCount = 0;
   private collector: StatsCollector | null = null;
   private service: TelemetryService | null = null;
 
@@ -73,13 +74,14 @@ export class Telemetry {
     rounds: this.collector?.cost.rounds ?? 0,
     workerMs: this.collector?.cost.workerMs ?? 0,
     pageMs: this.collector?.cost.pageMs ?? 0,
+    events: this.eventCount,
     statsWorkers: this.service?.workerViews() ?? [],
     webhooksSent: this.webhooksSent,
   });
 
   events = (q: EventQuery): Promise<TelemetryEvent[]> => this.stored().queryEvents(q);
   trackStats = (trackSid: string, since: number): Promise<TrackStatRecord[]> => this.stored().queryStats(trackSid, since);
-  tracks = (since: number): Promise<ChartableTrack[]> => this.stored().recentTracks(since);
+  tracks = (since: number): Promise<TrackSummary[]> => this.stored().recentTracks(since);
   exportAll = (format: 'ndjson' | 'json'): Promise<string> => this.stored().export(format);
   clear = (): Promise<void> => this.stored().clear();
   /** Writes what is buffered now (a host about to reload, the benchmark). */
@@ -88,6 +90,7 @@ export class Telemetry {
   };
 
   private event(e: TelemetryEvent, sendWebhook: (body: string) => void): void {
+    this.eventCount++;
     this.store?.addEvent(e);
     if (WEBHOOK_EVENTS.has(e.event)) {
       sendWebhook(JSON.stringify(e.webhook));

@@ -3,7 +3,7 @@
 // reads IndexedDB, so what it shows after a reload is what was written before it.
 import type { Remote } from 'comlink';
 import type { WorkerApi } from '../../shared/host-bridge';
-import type { ChartableTrack, TelemetryStatus } from '../../shared/telemetry-records';
+import type { TelemetryStatus, TrackStatRecord, TrackSummary } from '../../shared/telemetry-records';
 import { esc } from '../html';
 import { Timeline } from './timeline';
 import { TrackCharts } from './track-charts';
@@ -20,6 +20,10 @@ export class Dashboard {
   private charts: TrackCharts;
   private timeline: Timeline;
   private busy = false;
+  /** The timeline shows events up to this count and for this filter; it is read again when either changes. */
+  private timelineAt = { events: -1, filter: '' };
+  /** The charted track's records in the window, kept between refreshes so that each reads only what is new. */
+  private charted = { track: '', since: 0, records: [] as TrackStatRecord[] };
 
   constructor(root: HTMLElement, private readonly api: Remote<WorkerApi>) {
     root.innerHTML = `
@@ -54,7 +58,8 @@ export class Dashboard {
   }
 
   async refresh(): Promise<void> {
-    if (this.busy) return;
+    // a background host tab draws nothing, so it reads nothing either
+    if (this.busy || document.hidden) return;
     this.busy = true;
     try {
       const status = await this.api.telemetryStatus();
@@ -62,18 +67,36 @@ export class Dashboard {
       if (!status.store) return;
       const since = Date.now() - Number(this.windowSelect.value);
       this.showTracks(await this.api.telemetryTracks(since));
-      const track = this.trackSelect.value;
-      if (track) this.charts.show(await this.api.telemetryTrackStats(track, since));
-      else this.charts.clear();
-      const { room, participantSid } = this.timeline.filter;
-      const events = await this.api.telemetryEvents({ room: room || undefined, participantSid: participantSid || undefined, limit: 300 });
-      this.timeline.learn(events);
-      this.timeline.show(events);
+      await this.showChart(since);
+      const filter = JSON.stringify(this.timeline.filter);
+      if (status.events !== this.timelineAt.events || filter !== this.timelineAt.filter) {
+        const { room, participantSid } = this.timeline.filter;
+        const events = await this.api.telemetryEvents({ room: room || undefined, participantSid: participantSid || undefined, limit: 300 });
+        this.timeline.learn(events);
+        this.timeline.show(events);
+        this.timelineAt = { events: status.events, filter };
+      }
     } catch (e) {
       this.statusEl.textContent = (e as Error).message;
     } finally {
       this.busy = false;
     }
+  }
+
+  private async showChart(since: number): Promise<void> {
+    const track = this.trackSelect.value;
+    if (!track) {
+      this.charted = { track: '', since: 0, records: [] };
+      this.charts.clear();
+      return;
+    }
+    const c = this.charted;
+    const fresh = c.track !== track || since < c.since;
+    const from = fresh ? since : Math.max(since, (c.records.at(-1)?.at ?? since - 1) + 1);
+    const added = await this.api.telemetryTrackStats(track, from);
+    const records = fresh ? added : [...c.records.filter((r) => r.at >= since), ...added];
+    this.charted = { track, since, records };
+    this.charts.show(records);
   }
 
   private showStatus(s: TelemetryStatus): void {
@@ -98,7 +121,7 @@ export class Dashboard {
       : '<li class="none">none</li>';
   }
 
-  private showTracks(tracks: ChartableTrack[]): void {
+  private showTracks(tracks: TrackSummary[]): void {
     const chosen = this.trackSelect.value;
     const options = tracks.map((t) => `<option value="${esc(t.trackSid)}">${esc(t.room)} · ${esc(t.identity)} · ${t.kind} · ${esc(t.trackSid)}</option>`).join('');
     const html = `<option value="">choose a track</option>${options}`;
@@ -123,6 +146,8 @@ export class Dashboard {
     if (!confirm('Delete every stored event and stats record?')) return;
     await this.api.telemetryClear();
     this.timeline.forget();
+    this.timelineAt = { events: -1, filter: '' };
+    this.charted = { track: '', since: 0, records: [] };
     this.charts.clear();
     await this.refresh();
   }
