@@ -84,7 +84,7 @@ export interface HostSettings {
   reapAfterMs: number;
   /** Telemetry older than this many days is deleted. Default 7. ?retentionDays= */
   retentionDays: number;
-  /** At most this many stats records are kept, the oldest deleted first. Default 500000 (about 570 MB). ?maxStatsRecords= */
+  /** At most this many stats records are kept, the oldest deleted first. Default 500000 (about 700 MB). ?maxStatsRecords= */
   maxStatsRecords: number;
 }
 

@@ -15,8 +15,8 @@ export interface StoreOptions {
   /** At most this many events are kept; the oldest go first. Default 100,000. */
   maxEvents: number;
   /**
-   * At most this many stats records are kept; the oldest go first. Default 500,000: about 570 MB on disk at the
-   * 1.1 KB a record measured, or some 115 participant-hours of three-person calls at the 5 s interval.
+   * At most this many stats records are kept; the oldest go first. Default 500,000: about 700 MB on disk at the
+   * 1.4 KB a record measured, or some 115 participant-hours of three-person calls at the 5 s interval.
    */
   maxStats: number;
   /** Records held in memory while writes fail (a full disk); beyond it the oldest are dropped. Default 100,000. */
