@@ -15,24 +15,28 @@ function setup() {
   return { time, tracks, a };
 }
 
+/** pA subscribes to pB's remote copy, and the copy starts closing while that subscribe is still setting up. */
+async function subscribeWhileTheCopyCloses(expectedToResume: boolean) {
+  const { time, tracks, a } = setup();
+  const remote = videoTrack('TR_b', 'remote');
+  tracks.add(remote, 'pb', 'PA_b');
+  const release = a.commands.hold();
+  a.subscriptions.subscribe('TR_b');
+  await settle();
+  remote.startClosing(expectedToResume);
+  tracks.notifyChanged('TR_b');
+  // the subscribe completes and finds the copy no longer open
+  release();
+  await time.advance(0);
+  return { time, tracks, a, remote };
+}
+
 describe('scenario 1: the expected-to-resume state is cached when a copy starts closing', () => {
   it('keeps the transceiver of a subscribe that completes after the copy began closing, and reuses it for the next copy', async () => {
-    const { time, tracks, a } = setup();
-    const remote = videoTrack('TR_b', 'remote');
-    tracks.add(remote, 'pb', 'PA_b');
+    // pB migrates too while pA's subscribe to its remote copy is setting up: that copy is expected to resume
+    const { time, tracks, a, remote } = await subscribeWhileTheCopyCloses(true);
 
-    // pA subscribes to pB via pB's remote copy; the subscribe is still setting up
-    const release = a.commands.hold();
-    a.subscriptions.subscribe('TR_b');
-    await settle();
-
-    // meanwhile pB migrates too and its remote copy starts closing, expected to resume
-    remote.startClosing(true);
-    tracks.notifyChanged('TR_b');
-
-    // the subscribe completes, finds the copy no longer open, and lets go of it: keeping the slot
-    release();
-    await time.advance(0);
+    // the subscribe lets go of the copy, keeping the slot
     await a.answerAll();
     expect(a.forwarder.open).toBe(0);
     expect(a.commands.parked).toEqual([]);
@@ -53,16 +57,7 @@ describe('scenario 1: the expected-to-resume state is cached when a copy starts 
   });
 
   it('parks the transceiver instead when the copy closed for good', async () => {
-    const { time, tracks, a } = setup();
-    const remote = videoTrack('TR_b', 'remote');
-    tracks.add(remote, 'pb', 'PA_b');
-    const release = a.commands.hold();
-    a.subscriptions.subscribe('TR_b');
-    await settle();
-    remote.startClosing(false);
-    tracks.notifyChanged('TR_b');
-    release();
-    await time.advance(0);
+    const { a } = await subscribeWhileTheCopyCloses(false);
     expect(a.commands.parked).toEqual([1]);
   });
 });
