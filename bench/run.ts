@@ -38,21 +38,52 @@ const PEER_ARGS = [
 
 const video = (n: number, width = 320, height = 180, fps = 30): Scenario => ({ name: `${n} × ${width}x${height}@${fps}`, participants: n, width, height, fps, maxBitrate: 300_000 });
 
+/** --window-realistic=S overrides the realistic scenarios' 60 s window; --long=S the long run's 300 s. */
+const REALISTIC_WINDOW_MS = (flagNumber('window-realistic') || (quick ? 20 : 60)) * 1000;
+const LONG_WINDOW_MS = (flagNumber('long') || 300) * 1000;
+/** A picture that costs real bits at the bitrate people send it. */
+const textured = (n: number, width: number, height: number, maxBitrate: number, windowMs = REALISTIC_WINDOW_MS): Scenario => ({
+  name: `${n} × ${width}x${height} textured, ${maxBitrate >= 1e6 ? `${maxBitrate / 1e6} Mbit/s` : `${maxBitrate / 1000} kbit/s`}${windowMs > REALISTIC_WINDOW_MS ? `, ${windowMs / 60_000} min` : ''}`,
+  participants: n, width, height, fps: 30, maxBitrate, texture: true, windowMs,
+  // the publishers' encoders reach full resolution only once the estimate has ramped up (about 15 s at 1 Mbit/s)
+  warmupMs: quick ? 10_000 : 20_000,
+});
+/** livekit-client's default camera publish: 1280x720 at 1.7 Mbit/s over 640x360 and 320x180 simulcast layers. */
+const livekitDefault = (n: number): Scenario => ({ ...textured(n, 1280, 720, 1_700_000), name: `${n} × 1280x720 textured, livekit-client default (simulcast)`, simulcast: true });
+
+/** The realistic scenarios, measured with Janus and the mesh beside tabsfu (issue: real-time forwarding). */
+function realistic(): Scenario[] {
+  if (quick) return [textured(3, 320, 180, 300_000)];
+  return [
+    textured(2, 320, 180, 300_000), textured(3, 320, 180, 300_000), textured(4, 320, 180, 300_000),
+    textured(2, 640, 360, 1_000_000), textured(3, 640, 360, 1_000_000), textured(4, 640, 360, 1_000_000),
+    livekitDefault(2),
+    textured(3, 320, 180, 300_000, LONG_WINDOW_MS),
+  ];
+}
+
 /** Which systems run which scenarios: every SFU and the mesh on the main grid; the baselines where they matter. */
 function plan(): { system: () => System; scenarios: Scenario[] }[] {
   const grid = quick ? [video(3)] : [video(2), video(3), video(4), video(3, 320, 180, 15), video(3, 640, 360)];
   const audioRoom: Scenario = { name: '1 speaker + 7 listeners, audio', participants: 8, publishers: 1, audioOnly: true, width: 320, height: 180, fps: 30, maxBitrate: 300_000 };
-  const main = quick ? grid : [...grid, audioRoom];
+  const classic = quick ? grid : [...grid, audioRoom];
+  // --set=realistic or --set=classic runs one set; both by default
+  const set = [...args].find((a) => a.startsWith('--set='))?.slice(6);
+  const main = [...(set !== 'classic' ? realistic() : []), ...(set !== 'realistic' ? classic : [])];
   const baseline = process.env.BENCH_BASELINE_DIR;
   return [
     { system: () => new TabsfuSystem(), scenarios: main },
     // the cost of telemetry: the same host with it off
-    { system: () => new TabsfuSystem({ name: 'tabsfu-no-telemetry', hostQuery: 'telemetry=off' }), scenarios: quick ? [video(3)] : [video(3), video(4)] },
+    ...(set !== 'realistic' ? [{ system: () => new TabsfuSystem({ name: 'tabsfu-no-telemetry', hostQuery: 'telemetry=off' }), scenarios: quick ? [video(3)] : [video(3), video(4)] }] : []),
     ...(baseline ? [{ system: () => new TabsfuSystem({ root: baseline, name: 'tabsfu-before' }), scenarios: main }] : []),
+    // a host given extra settings for an experiment (BENCH_EXPERIMENT_QUERY), beside the default one
+    ...(process.env.BENCH_EXPERIMENT_QUERY ? [{ system: () => new TabsfuSystem({ name: 'tabsfu-experiment', hostQuery: process.env.BENCH_EXPERIMENT_QUERY }), scenarios: main }] : []),
     { system: () => new JanusSystem(), scenarios: main },
     { system: () => new MeshSystem(), scenarios: main },
-    { system: () => new TabsfuSystem({ route: 'decoy' }), scenarios: [video(3)] },
-    { system: () => new ReencodeSystem(), scenarios: quick ? [video(3)] : [video(3), video(4), video(3, 640, 360)] },
+    ...(set !== 'realistic' ? [
+      { system: () => new TabsfuSystem({ route: 'decoy' }), scenarios: [video(3)] },
+      { system: () => new ReencodeSystem(), scenarios: quick ? [video(3)] : [video(3), video(4), video(3, 640, 360)] },
+    ] : []),
   ];
 }
 
@@ -92,7 +123,7 @@ async function openPeers(browser: Browser, url: string, scenario: Scenario): Pro
     await page.goto(`${url}peer.html`);
     const id = `p${i + 1}`;
     await page.evaluate((a) => (window as unknown as { bench: { init(x: unknown): void } }).bench.init(a), {
-      id, width: scenario.width, height: scenario.height, fps: scenario.fps, color: COLORS[i % COLORS.length], tone: 300 + 110 * i,
+      id, width: scenario.width, height: scenario.height, fps: scenario.fps, color: COLORS[i % COLORS.length], tone: 300 + 110 * i, texture: !!scenario.texture,
     });
     peers.push({ id, page, publishes: i < (scenario.publishers ?? scenario.participants) });
   }
@@ -117,7 +148,7 @@ async function runCase(system: System, scenario: Scenario, peerBrowser: { browse
   try {
     await system.join(peers, scenario, `bench-${Date.now()}`);
     await waitForFlow(peers, scenario);
-    await sleep(WARMUP_MS);
+    await sleep(scenario.warmupMs ?? WARMUP_MS);
     await Promise.all(peers.map((p) => p.page.evaluate(() => (window as unknown as { bench: { startWindow(): Promise<void> } }).bench.startWindow())));
     // the system's own readings start first: reading them costs the SFU time that is not forwarding
     const endExtras = system.windowExtras ? await system.windowExtras() : null;
@@ -125,7 +156,7 @@ async function runCase(system: System, scenario: Scenario, peerBrowser: { browse
     const endSfu = sfuPids.length ? startCpuWindow(sfuPids) : null;
     const endPeers = startCpuWindow([peerBrowser.pid]);
     const endThreads = process.env.BENCH_THREADS && sfuPids.length ? startThreadWindow(sfuPids) : null;
-    await sleep(WINDOW_MS);
+    await sleep(scenario.windowMs ?? WINDOW_MS);
     if (endThreads) log(`  SFU CPU by thread: ${endThreads().slice(0, 16).map(([t, v]) => `${t} ${v.toFixed(1)}`).join(', ')}`);
     const sfu = endSfu?.() ?? null;
     const peersCpu = endPeers();
@@ -133,7 +164,9 @@ async function runCase(system: System, scenario: Scenario, peerBrowser: { browse
     const windows = await Promise.all(peers.map((p) => p.page.evaluate(() => (window as unknown as { bench: { endWindow(): Promise<unknown> } }).bench.endWindow()))) as PeerWindow[];
     const result = caseResult(system.name, scenario, windows, sfu, peersCpu, extras);
     if (result.sfu) log(`  ${system.name} · ${scenario.name}: SFU CPU by process: ${result.sfu.byRole.filter(([, v]) => v >= 0.1).map(([r, v]) => `${r} ${v.toFixed(1)}`).join(', ')}`);
-    log(`  ${system.name} · ${scenario.name}: SFU ${result.sfu ? result.sfu.cpuPercent.toFixed(1) + ' %' : '-'}, fps ${result.fps.min.toFixed(1)}–${result.fps.mean.toFixed(1)}, g2g p50 ${result.g2g.p50.toFixed(0)} ms, arrival p95 ${result.arrival.p95.toFixed(1)} ms, loss ${result.lossPercent.toFixed(2)} %`);
+    log(`  ${system.name} · ${scenario.name}: SFU ${result.sfu ? result.sfu.cpuPercent.toFixed(1) + ' %' : '-'}, fps ${result.fps.min.toFixed(1)}–${result.fps.mean.toFixed(1)}, g2g mean ${result.g2g.mean.toFixed(0)} p95 ${result.g2g.p95.toFixed(0)} ms, arrival p50 ${result.arrival.p50.toFixed(1)} p95 ${result.arrival.p95.toFixed(1)} max ${result.arrival.max.toFixed(0)} ms, jitter buffer ${result.jitterBufferMs.toFixed(0)} ms, loss ${result.lossPercent.toFixed(2)} %, machine ${result.machinePercent.toFixed(0)} %` +
+      (result.arrivalByMinute.length > 1 ? `, arrival p95 by minute ${result.arrivalByMinute.map((m) => m.toFixed(1)).join(' / ')}` : '') +
+      Object.entries(result.extras).filter(([k]) => !k.startsWith('telemetry')).map(([k, v]) => `, ${k} ${v.toFixed(2)}`).join(''));
     return result;
   } finally {
     await system.leave(peers).catch(() => {});
@@ -209,7 +242,7 @@ async function main(): Promise<void> {
 
 function emptyResult(system: string, scenario: Scenario): CaseResult {
   const none = { p50: NaN, p95: NaN, max: NaN, mean: NaN, n: 0 };
-  return { system, scenario, sfu: null, machinePercent: NaN, peersCpuPercent: NaN, g2g: none, arrival: none, fps: { min: NaN, mean: NaN, streams: 0 }, lossPercent: NaN, uploadKbps: NaN, joinMs: { first: null, all: null }, unreadableFrames: 0, extras: {} };
+  return { system, scenario, sfu: null, machinePercent: NaN, peersCpuPercent: NaN, g2g: none, arrival: none, arrivalByMinute: [], jitterBufferMs: NaN, fps: { min: NaN, mean: NaN, streams: 0 }, lossPercent: NaN, uploadKbps: NaN, joinMs: { first: null, all: null }, unreadableFrames: 0, extras: {} };
 }
 
 main().then(() => process.exit(0), (e) => {

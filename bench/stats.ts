@@ -10,7 +10,7 @@ export interface PeerWindow {
   uploadKbps: number;
   packetsReceived: number;
   packetsLost: number;
-  streams: { label: string; fps: number; presentedFps?: number; g2g: number[]; arrival: number[]; unreadable: number; width: number }[];
+  streams: { label: string; fps: number; presentedFps?: number; jitterBufferMs?: number; g2g: number[]; arrival: number[]; arrivalAt?: number[]; unreadable: number; width: number }[];
 }
 
 export interface CaseResult {
@@ -23,6 +23,10 @@ export interface CaseResult {
   peersCpuPercent: number;
   g2g: Summary;
   arrival: Summary;
+  /** Draw → arrival p95 of each whole minute of the window: whether a queue grows shows here. */
+  arrivalByMinute: number[];
+  /** The subscribers' mean jitter-buffer delay over the window, ms. */
+  jitterBufferMs: number;
   fps: { min: number; mean: number; streams: number };
   lossPercent: number;
   uploadKbps: number;
@@ -72,6 +76,8 @@ export function caseResult(system: string, scenario: Scenario, peers: PeerWindow
     peersCpuPercent: peersCpu.processPercent,
     g2g: summarize(streams.flatMap((s) => s.g2g)),
     arrival: summarize(streams.flatMap((s) => s.arrival)),
+    arrivalByMinute: byMinute(streams),
+    jitterBufferMs: mean(streams.map((s) => s.jitterBufferMs ?? NaN)),
     fps: {
       min: streams.length ? Math.min(...streams.map((s) => s.fps)) : NaN,
       mean: streams.length ? streams.reduce((a, s) => a + s.fps, 0) / streams.length : NaN,
@@ -83,6 +89,24 @@ export function caseResult(system: string, scenario: Scenario, peers: PeerWindow
     unreadableFrames: streams.reduce((a, s) => a + s.unreadable, 0),
     extras,
   };
+}
+
+function mean(xs: number[]): number {
+  const v = xs.filter((x) => Number.isFinite(x));
+  return v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN;
+}
+
+/** p95 of draw → arrival for each whole minute of the window; empty for windows under two minutes. */
+export function byMinute(streams: PeerWindow['streams']): number[] {
+  const minutes: number[][] = [];
+  for (const s of streams) {
+    s.arrivalAt?.forEach((at, i) => {
+      const m = Math.floor(at / 60);
+      (minutes[m] ??= []).push(s.arrival[i]);
+    });
+  }
+  const whole = minutes.slice(0, Math.floor(Math.max(0, ...streams.flatMap((s) => s.arrivalAt ?? [0])) / 60));
+  return whole.length > 1 ? whole.map((m) => summarize(m ?? []).p95) : [];
 }
 
 /** One result per system and scenario: the median of each figure over repeated rounds. */
@@ -116,6 +140,8 @@ export function medianResults(results: CaseResult[]): CaseResult[] {
       peersCpuPercent: med(rs.map((r) => r.peersCpuPercent)),
       g2g: sum((r) => r.g2g),
       arrival: sum((r) => r.arrival),
+      arrivalByMinute: first.arrivalByMinute.map((_, i) => med(rs.map((r) => r.arrivalByMinute[i]))),
+      jitterBufferMs: med(rs.map((r) => r.jitterBufferMs)),
       fps: { min: med(rs.map((r) => r.fps.min)), mean: med(rs.map((r) => r.fps.mean)), streams: first.fps.streams },
       lossPercent: med(rs.map((r) => r.lossPercent)),
       uploadKbps: med(rs.map((r) => r.uploadKbps)),

@@ -222,6 +222,7 @@ export class JanusSystem implements System {
         audioOnly: !!scenario.audioOnly,
         maxBitrate: scenario.maxBitrate,
         fps: scenario.fps,
+        simulcast: !!scenario.simulcast,
       };
       await peer.page.evaluate((o) => (window as any).bench.janus.join(o), opts);
     }

@@ -14,6 +14,16 @@ export interface Scenario {
   publishers?: number;
   /** Publish audio only (the audio-heavy room). */
   audioOnly?: boolean;
+  /** A picture that costs real bits (detail, shake, motion), as a webcam's does; otherwise a flat colour. */
+  texture?: boolean;
+  /**
+   * Publish the camera as livekit-client does by default: simulcast layers under the full one. Janus gets the same
+   * three layers; the mesh sends the full layer to each peer, as a direct call would.
+   */
+  simulcast?: boolean;
+  /** Measuring window and warm-up for this scenario, ms; the run's defaults otherwise. */
+  windowMs?: number;
+  warmupMs?: number;
 }
 
 export interface BenchPeer {

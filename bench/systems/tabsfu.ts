@@ -70,8 +70,8 @@ export class TabsfuSystem implements System {
       at.addGrant({ room, roomJoin: true, canPublish: peer.publishes, canSubscribe: true });
       const token = await at.toJwt();
       await peer.page.evaluate(
-        (a) => (window as unknown as { bench: { tabsfu: { join(...x: unknown[]): Promise<void> } } }).bench.tabsfu.join(a.url, a.token, a.maxBitrate, a.fps, a.publishes, a.audioOnly),
-        { url: `ws://${this.ctx.address}:${PORT}`, token, maxBitrate: scenario.maxBitrate, fps: scenario.fps, publishes: peer.publishes, audioOnly: !!scenario.audioOnly },
+        (a) => (window as unknown as { bench: { tabsfu: { join(...x: unknown[]): Promise<void> } } }).bench.tabsfu.join(a.url, a.token, a.maxBitrate, a.fps, a.publishes, a.audioOnly, a.simulcast),
+        { url: `ws://${this.ctx.address}:${PORT}`, token, maxBitrate: scenario.maxBitrate, fps: scenario.fps, publishes: peer.publishes, audioOnly: !!scenario.audioOnly, simulcast: !!scenario.simulcast },
       );
     }
   }
@@ -86,25 +86,45 @@ export class TabsfuSystem implements System {
     const telemetryStart = await telemetryAt(false);
     const read = () => this.host!.evaluate(async () => {
       const peers = (window as unknown as { tabsfuHost: { peers: { allConnections(): RTCPeerConnection[] } } }).tabsfuHost.peers;
-      let requests = 0;
-      let bytes = 0;
-      let streams = 0;
+      const r = { requests: 0, bytes: 0, streams: 0, sendDelay: 0, packetsSent: 0, decodeSeconds: 0, estimates: [] as number[], at: performance.now() };
       for (const pc of peers.allConnections()) {
-        (await pc.getStats()).forEach((r) => {
-          if (r.type === 'inbound-rtp' && r.kind === 'video') requests += (r.pliCount ?? 0) + (r.firCount ?? 0);
-          if (r.type === 'outbound-rtp' && r.kind === 'video') { bytes += r.bytesSent ?? 0; streams++; }
+        let sends = false;
+        let estimate = 0;
+        (await pc.getStats()).forEach((s) => {
+          if (s.type === 'inbound-rtp' && s.kind === 'video') {
+            r.requests += (s.pliCount ?? 0) + (s.firCount ?? 0);
+            r.decodeSeconds += s.totalDecodeTime ?? 0;
+          }
+          if (s.type === 'outbound-rtp' && s.kind === 'video') {
+            r.bytes += s.bytesSent ?? 0;
+            r.streams++;
+            r.sendDelay += s.totalPacketSendDelay ?? 0;
+            r.packetsSent += s.packetsSent ?? 0;
+            sends = true;
+          }
+          if (s.type === 'candidate-pair' && s.nominated && s.availableOutgoingBitrate) estimate = s.availableOutgoingBitrate;
         });
+        if (sends && estimate) r.estimates.push(estimate / 1000);
       }
-      return { requests, bytes, streams, at: performance.now() };
+      return r;
     });
     const start = await read();
     return async () => {
       const end = await read();
-      const minutes = (end.at - start.at) / 60_000;
+      const seconds = (end.at - start.at) / 1000;
+      const minutes = seconds / 60;
       const telemetryEnd = await telemetryAt(true);
+      const packets = end.packetsSent - start.packetsSent;
       return {
         keyframeRequestsPerMinute: (end.requests - start.requests) / minutes,
-        forwardedKbpsPerStream: ((end.bytes - start.bytes) * 8) / (minutes * 60) / 1000 / Math.max(1, end.streams),
+        forwardedKbpsPerStream: ((end.bytes - start.bytes) * 8) / seconds / 1000 / Math.max(1, end.streams),
+        // how long forwarded video packets waited in the host's send queue (pacer), per packet
+        sendDelayMs: packets > 0 ? ((end.sendDelay - start.sendDelay) * 1000) / packets : NaN,
+        // the subscriber connections' outgoing bandwidth estimates at the end of the window
+        estimateKbpsMin: end.estimates.length ? Math.min(...end.estimates) : NaN,
+        estimateKbpsMean: end.estimates.length ? end.estimates.reduce((a, b) => a + b, 0) / end.estimates.length : NaN,
+        // the host's own decoder, fed every published frame so that it does not ask publishers for keyframes
+        hostDecodePercent: ((end.decodeSeconds - start.decodeSeconds) / seconds) * 100,
         ...(telemetryStart && telemetryEnd ? telemetryFigures(telemetryStart, telemetryEnd, minutes) : {}),
       };
     };

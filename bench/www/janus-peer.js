@@ -145,8 +145,12 @@ window.bench.janus = (() => {
   }
 
   return {
-    /** opts: { url, room, id, publish, audioOnly, maxBitrate, fps }. Resolves once our media reaches Janus. */
-    async join({ url, room: roomId, id, publish, audioOnly, maxBitrate, fps }) {
+    /**
+     * opts: { url, room, id, publish, audioOnly, maxBitrate, fps, simulcast }. Resolves once our media reaches Janus.
+     * `simulcast` sends three rid layers as livekit-client does by default for a 1280x720 camera (320x180 at 160 kbit/s
+     * and 640x360 at 450 kbit/s, both at 20 fps, under the full layer); Janus forwards the top one to each subscriber.
+     */
+    async join({ url, room: roomId, id, publish, audioOnly, maxBitrate, fps, simulcast }) {
       window.bench.markJoin();
       room = roomId;
       await connect(url);
@@ -158,11 +162,17 @@ window.bench.janus = (() => {
       const pc = newPc();
       const tracks = audioOnly ? [window.bench.audio] : [window.bench.audio, window.bench.video];
       const stream = new MediaStream(tracks);
-      const senders = tracks.map((t) => pc.addTransceiver(t, { direction: 'sendonly', streams: [stream] }).sender);
+      const layers = [
+        { rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 160_000, maxFramerate: 20 },
+        { rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 450_000, maxFramerate: 20 },
+        { rid: 'f', scaleResolutionDownBy: 1, maxBitrate, maxFramerate: fps },
+      ];
+      const init = (t) => (simulcast && t.kind === 'video' ? { direction: 'sendonly', streams: [stream], sendEncodings: layers } : { direction: 'sendonly', streams: [stream] });
+      const senders = tracks.map((t) => pc.addTransceiver(t, init(t)).sender);
       await pc.setLocalDescription(await pc.createOffer());
       const configured = await message(pub, { request: 'publish', display: id }, await gathered(pc));
       await pc.setRemoteDescription(configured.jsep);
-      for (const sender of senders.filter((s) => s.track.kind === 'video')) {
+      for (const sender of senders.filter((s) => s.track.kind === 'video' && !simulcast)) {
         const params = sender.getParameters();
         params.encodings = params.encodings.map((e) => ({ ...e, maxBitrate, ...(fps && { maxFramerate: fps }) }));
         await sender.setParameters(params);

@@ -29,26 +29,70 @@ const state = {
   window: null,
 };
 
-function makeCamera(width, height, fps, color) {
+/**
+ * A scene that costs real bits, as a webcam picture does: a fixed background with fine detail (shapes and grain),
+ * a hand-held shake of a few pixels, and discs that move across it. A flat canvas encodes to almost nothing and
+ * hides queues. Seeded, so that every peer and every run draws the same picture.
+ */
+function texturedBackground(width, height, grain) {
+  const bg = document.createElement('canvas');
+  bg.width = width + 8;
+  bg.height = height + 8;
+  const g = bg.getContext('2d');
+  let seed = 7;
+  const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  const sky = g.createLinearGradient(0, 0, bg.width, bg.height);
+  sky.addColorStop(0, '#6a8caf');
+  sky.addColorStop(1, '#c9a27e');
+  g.fillStyle = sky;
+  g.fillRect(0, 0, bg.width, bg.height);
+  for (let i = 0; i < 400; i++) {
+    g.fillStyle = `hsla(${rnd() * 360},60%,${30 + rnd() * 50}%,0.6)`;
+    g.fillRect(rnd() * bg.width, rnd() * bg.height, 2 + (rnd() * bg.width) / 10, 2 + (rnd() * bg.height) / 10);
+  }
+  const img = g.getImageData(0, 0, bg.width, bg.height);
+  for (let i = 0; i < img.data.length; i += 4) {
+    const n = (rnd() - 0.5) * grain;
+    img.data[i] += n;
+    img.data[i + 1] += n;
+    img.data[i + 2] += n;
+  }
+  g.putImageData(img, 0, 0);
+  return bg;
+}
+
+function makeCamera(width, height, fps, color, texture) {
   const canvas = document.createElement('canvas');
   canvas.width = width;
   canvas.height = height;
   const g = canvas.getContext('2d');
   const block = Math.floor((width * 24) / 320);
   state.block = block;
+  const bg = texture ? texturedBackground(width, height, width > 640 ? 30 : 40) : null;
   let i = 0;
   const draw = () => {
     const t = Math.round(epochNow());
     const v = t & ((1 << VALUE_BITS) - 1);
     const code = v | (checksum(v) << VALUE_BITS);
-    g.fillStyle = color;
-    g.fillRect(0, 0, width, height);
+    i++;
+    if (bg) {
+      g.drawImage(bg, -4 + Math.round(Math.sin(i / 7) * 3), -4 + Math.round(Math.cos(i / 11) * 2));
+      for (let k = 0; k < 6; k++) {
+        g.fillStyle = k === 0 ? color : `hsl(${k * 60},70%,50%)`;
+        g.beginPath();
+        g.arc(width / 2 + (Math.sin(i / 20 + k) * width) / 3, height / 2 + (Math.cos(i / 15 + k * 2) * height) / 3, height / 8, 0, 7);
+        g.fill();
+      }
+    } else {
+      g.fillStyle = color;
+      g.fillRect(0, 0, width, height);
+      g.fillStyle = '#ffffff';
+      g.fillRect((i * 6) % width, height - block / 2, block / 2, block / 2);
+    }
     for (let b = 0; b < CODE_BITS; b++) {
       g.fillStyle = (code >> b) & 1 ? '#ffffff' : '#000000';
       g.fillRect((b % COLS) * block, Math.floor(b / COLS) * block, block, block);
     }
-    g.fillStyle = '#ffffff';
-    g.fillRect((i++ * 6) % width, height - block / 2, block / 2, block / 2);
   };
   draw();
   setInterval(draw, 1000 / fps);
@@ -98,7 +142,7 @@ function measureVideo(label, track) {
   video.srcObject = new MediaStream([track]);
   document.body.append(video);
   const canvas = document.createElement('canvas');
-  const stream = { label, video, trackId: track.id, firstFrameAt: 0, presented: 0, g2g: [], arrival: [], unreadable: 0 };
+  const stream = { label, video, trackId: track.id, firstFrameAt: 0, presented: 0, g2g: [], arrival: [], arrivalAt: [], unreadable: 0 };
   state.streams.set(label, stream);
   const onFrame = (_now, meta) => {
     if (!stream.firstFrameAt) stream.firstFrameAt = epochNow();
@@ -112,7 +156,10 @@ function measureVideo(label, track) {
     else if (state.window) {
       const sent = toEpoch(v, epochNow());
       stream.g2g.push(performance.timeOrigin + meta.expectedDisplayTime - sent);
-      if (meta.receiveTime) stream.arrival.push(performance.timeOrigin + meta.receiveTime - sent);
+      if (meta.receiveTime) {
+        stream.arrival.push(performance.timeOrigin + meta.receiveTime - sent);
+        stream.arrivalAt.push((epochNow() - state.window.at) / 1000);
+      }
     }
     video.requestVideoFrameCallback(onFrame);
   };
@@ -126,13 +173,18 @@ function playAudio(track) {
   document.body.append(audio);
 }
 
-/** Frames decoded so far per remote video track id, from the receiving connections' stats. */
+/** Per remote video track id, from the receiving connections' stats: frames decoded, and the jitter buffer's totals. */
 async function decodedByTrack() {
   const out = new Map();
   for (const pc of state.pcs) {
     const report = await pc.getStats().catch(() => null);
     report?.forEach((r) => {
-      if (r.type === 'inbound-rtp' && r.kind === 'video' && r.trackIdentifier) out.set(r.trackIdentifier, (out.get(r.trackIdentifier) ?? 0) + (r.framesDecoded ?? 0));
+      if (r.type !== 'inbound-rtp' || r.kind !== 'video' || !r.trackIdentifier) return;
+      const o = out.get(r.trackIdentifier) ?? { frames: 0, jbDelay: 0, jbEmitted: 0 };
+      o.frames += r.framesDecoded ?? 0;
+      o.jbDelay += r.jitterBufferDelay ?? 0;
+      o.jbEmitted += r.jitterBufferEmittedCount ?? 0;
+      out.set(r.trackIdentifier, o);
     });
   }
   return out;
@@ -158,11 +210,11 @@ async function rtpTotals() {
 }
 
 window.bench = {
-  init({ id, width, height, fps, color, tone }) {
+  init({ id, width, height, fps, color, tone, texture }) {
     state.id = id;
     state.width = width;
     state.height = height;
-    window.bench.video = makeCamera(width, height, fps, color);
+    window.bench.video = makeCamera(width, height, fps, color, texture);
     window.bench.audio = makeMicrophone(tone);
   },
   /** The first call marks when this peer started joining; join time is measured from it. */
@@ -183,6 +235,7 @@ window.bench = {
     for (const s of state.streams.values()) {
       s.g2g = [];
       s.arrival = [];
+      s.arrivalAt = [];
     }
   },
   async endWindow() {
@@ -198,16 +251,23 @@ window.bench = {
       uploadKbps: ((rtp.bytesSent - w.rtp.bytesSent) * 8) / seconds / 1000,
       packetsReceived: rtp.packetsReceived - w.rtp.packetsReceived,
       packetsLost: rtp.packetsLost - w.rtp.packetsLost,
-      streams: [...state.streams.values()].map((s) => ({
+      streams: [...state.streams.values()].map((s) => {
+        const now = decoded.get(s.trackId) ?? { frames: 0, jbDelay: 0, jbEmitted: 0 };
+        const then = w.decoded.get(s.trackId) ?? { frames: 0, jbDelay: 0, jbEmitted: 0 };
+        const emitted = now.jbEmitted - then.jbEmitted;
+        return {
         label: s.label,
         // decoded frames, which the compositor's 60 Hz presentation does not thin out
-        fps: ((decoded.get(s.trackId) ?? 0) - (w.decoded.get(s.trackId) ?? 0)) / seconds,
+        fps: (now.frames - then.frames) / seconds,
+        jitterBufferMs: emitted > 0 ? ((now.jbDelay - then.jbDelay) * 1000) / emitted : NaN,
         presentedFps: (s.presented - (w.presented.get(s.label) ?? 0)) / seconds,
         g2g: s.g2g,
         arrival: s.arrival,
+        arrivalAt: s.arrivalAt,
         unreadable: s.unreadable,
         width: s.video.videoWidth,
-      })),
+        };
+      }),
     };
   },
   /** Frames of each remote stream presented so far, for waiting until every stream flows. */
@@ -219,7 +279,8 @@ window.bench = {
 
 /** tabsfu (and any LiveKit server): the same livekit-client calls an app makes. */
 window.bench.tabsfu = {
-  async join(url, token, maxBitrate, fps, publishes = true, audioOnly = false) {
+  /** `simulcast`: publish the camera as an app does by default (livekit-client's simulcast layers and bitrates). */
+  async join(url, token, maxBitrate, fps, publishes = true, audioOnly = false, simulcast = false) {
     const { Room, RoomEvent, Track } = window.LivekitClient;
     const room = new Room({ adaptiveStream: false, dynacast: false });
     room.on(RoomEvent.TrackSubscribed, (track, _pub, participant) => window.bench.remote(participant.identity, track.mediaStreamTrack));
@@ -227,7 +288,8 @@ window.bench.tabsfu = {
     await room.connect(url, token);
     window.bench.addPc(room.engine.pcManager.publisher);
     window.bench.addPc(room.engine.pcManager.subscriber);
-    if (publishes && !audioOnly) {
+    if (publishes && !audioOnly && simulcast) await room.localParticipant.publishTrack(window.bench.video, { source: Track.Source.Camera });
+    else if (publishes && !audioOnly) {
       await room.localParticipant.publishTrack(window.bench.video, { source: Track.Source.Camera, simulcast: false, videoEncoding: { maxBitrate, maxFramerate: fps } });
     }
     if (publishes) await room.localParticipant.publishTrack(window.bench.audio, { source: Track.Source.Microphone });
