@@ -66,7 +66,7 @@ export class PeerHost implements PeerCommands {
     const peers = this.entry(pid);
     const pc = this.require(peers.down, pid, 'down');
     if (route === 'encoded-streams') {
-      const t = pc.addTransceiver(kind, { direction: 'inactive' });
+      const t = pc.addTransceiver(kind, { direction: 'inactive', sendEncodings: downEncodings(kind) });
       // Chromium allows this only in the task that created the transceiver
       const { readable, writable } = (t.sender as RTCRtpSender & { createEncodedStreams(): { readable: ReadableStream; writable: WritableStream } }).createEncodedStreams();
       peers.slots.set(slot, t);
@@ -85,7 +85,7 @@ export class PeerHost implements PeerCommands {
       await this.api.attachDecoyGenerator(pid, slot, null);
       decoy = decoyAudioTrack();
     }
-    const t = pc.addTransceiver(decoy, { direction: 'inactive' });
+    const t = pc.addTransceiver(decoy, { direction: 'inactive', sendEncodings: downEncodings(kind) });
     t.sender.transform = new RTCRtpScriptTransform(this.worker, { role: 'decoy', pid, slot } satisfies TransformOptions);
     peers.slots.set(slot, t);
   }
@@ -198,6 +198,21 @@ export class PeerHost implements PeerCommands {
     if (!pc) throw new UnknownPeerError(`participant ${pid} has no ${side} connection`);
     return pc;
   }
+}
+
+/**
+ * Encodings of a subscriber slot's sender. An audio sender asks for a network priority above `low`, which in
+ * libwebrtc also takes it out of the bitrate allocator (`has_dscp`: webrtc_voice_engine.cc, AudioSendStream::Start).
+ * That matters because the forwarding senders' video never enters the allocator (a trackless sender has no
+ * encoder, so no configured maximum and no encoder activity), which leaves audio's ~32 kbit/s as the connection's
+ * whole allocation; GoogCC caps its bandwidth probes at twice the allocated maximum (probe_controller.cc), the
+ * estimate cannot climb past what is forwarded, and the pacer queues video for up to 2 s. With audio out of the
+ * allocator it is empty, probes are capped only by GoogCC's own limit (5 Mbit/s), and the estimate follows the link.
+ * See ARCHITECTURE.md, "Where latency goes on the host". DSCP marking itself stays off (Chromium enables it only
+ * on request), so packets are unchanged on the wire.
+ */
+export function downEncodings(kind: MediaKind): RTCRtpEncodingParameters[] {
+  return kind === 'audio' ? [{ networkPriority: 'high' }] : [{}];
 }
 
 /**
