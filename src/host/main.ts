@@ -1,7 +1,7 @@
 // The host page: starts the worker that runs the rooms, carries out its peer-connection commands, watches
 // subscribers' keyframe requests, and renders what the worker reports.
 import * as Comlink from 'comlink';
-import { DEFAULT_HOST_SETTINGS, type HostAction, type HostSettings, type RouteName, type WorkerApi } from '../shared/host-bridge';
+import { DEFAULT_HOST_SETTINGS, PUBLISH_CODECS, type HostAction, type HostSettings, type RouteName, type WorkerApi } from '../shared/host-bridge';
 import { HOST_LINK_PATH } from '../shared/relay-protocol';
 import { resumeDecoyAudio } from './decoy-audio';
 import { watchKeyframeRequests } from './keyframe-watch';
@@ -33,7 +33,14 @@ function readSettings(search: string): HostSettings {
     reapAfterMs: ms('reapAfterMs', 0),
     retentionDays: ms('retentionDays', 0.00001),
     maxStatsRecords: ms('maxStatsRecords', 100),
+    publishCodecs: codecList(q.get('publishCodecs')),
   };
+}
+
+/** `h264,vp8` → their mime types; unknown names are ignored, and an empty list means the default. */
+function codecList(value: string | null): string[] {
+  const mimes = (value ?? '').split(',').map((name) => PUBLISH_CODECS[name.trim().toLowerCase()]).filter((m): m is string => !!m);
+  return mimes.length ? [...new Set(mimes)] : DEFAULT_HOST_SETTINGS.publishCodecs;
 }
 
 async function main(): Promise<void> {

@@ -117,7 +117,7 @@ export class PeerHost implements PeerCommands {
     await pc.setRemoteDescription({ type: 'answer', sdp });
   }
 
-  async answerUp(pid: string, offerSdp: string, upTracks: Record<string, TransformOptions>): Promise<string> {
+  async answerUp(pid: string, offerSdp: string, upTracks: Record<string, TransformOptions>, videoCodecs: Record<string, string[]>): Promise<string> {
     const peers = this.entry(pid, true);
     peers.upTransforms = upTracks;
     if (!peers.up) {
@@ -140,7 +140,10 @@ export class PeerHost implements PeerCommands {
     await pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
     for (const t of pc.getTransceivers()) {
       // plain Opus: RED would wrap each frame in a payload the subscribers' connections did not negotiate
-      if (t.receiver.track.kind === 'audio' && t.currentDirection !== 'stopped') t.setCodecPreferences(codecPreferences('audio', { mimeType: 'audio/opus', fmtp: '' }));
+      if (t.currentDirection === 'stopped') continue;
+      if (t.receiver.track.kind === 'audio') t.setCodecPreferences(codecPreferences('audio', { mimeType: 'audio/opus', fmtp: '' }));
+      const preferred = videoCodecs[t.mid ?? ''];
+      if (t.receiver.track.kind === 'video' && preferred?.length) t.setCodecPreferences(preferredFirst(preferred));
     }
     await pc.setLocalDescription(await pc.createAnswer());
     return pc.localDescription!.sdp;
@@ -227,6 +230,19 @@ export function codecPreferences(kind: MediaKind, choice: CodecChoice): RTCRtpCo
   same.sort((a, b) => Number(fmtpKey(b.sdpFmtpLine ?? '') === fmtp) - Number(fmtpKey(a.sdpFmtpLine ?? '') === fmtp));
   const rtx = kind === 'video' ? all.filter((c) => c.mimeType.toLowerCase() === 'video/rtx') : [];
   return [...same, ...rtx];
+}
+
+/**
+ * Every video codec this browser receives, the `preferred` mime types first in their order. The rest stay listed,
+ * so that a publisher that cannot send a preferred codec is answered with one it can.
+ */
+export function preferredFirst(preferred: string[]): RTCRtpCodec[] {
+  const all = RTCRtpReceiver.getCapabilities('video')?.codecs ?? [];
+  const rank = (c: RTCRtpCodec) => {
+    const i = preferred.indexOf(c.mimeType.toLowerCase());
+    return i < 0 ? preferred.length : i;
+  };
+  return [...all].sort((a, b) => rank(a) - rank(b));
 }
 
 /** The fmtp parameters that tell H.264 variants apart, normalised. */

@@ -48,8 +48,11 @@ export interface PeerCommands {
   setDownSlot(pid: string, slot: number, codec: CodecChoice | null): Promise<void>;
   offerDown(pid: string, iceRestart: boolean): Promise<DownOffer>;
   acceptDownAnswer(pid: string, sdp: string): Promise<void>;
-  /** Applies a publisher offer and returns the answer; `upTracks` maps mids to the transforms to attach. */
-  answerUp(pid: string, offerSdp: string, upTracks: Record<string, TransformOptions>): Promise<string>;
+  /**
+   * Applies a publisher offer and returns the answer; `upTracks` maps mids to the transforms to attach, and
+   * `videoCodecs` mids to the video codecs (mime types) the answer prefers, in order, before any other offered.
+   */
+  answerUp(pid: string, offerSdp: string, upTracks: Record<string, TransformOptions>, videoCodecs: Record<string, string[]>): Promise<string>;
   addRemoteCandidate(pid: string, side: PeerSide, candidate: IceCandidateJson): Promise<void>;
   closePeers(pid: string): void;
   /** Sends one data packet to each participant's subscriber channel of that label (`_reliable`, `_lossy`). */
@@ -86,7 +89,17 @@ export interface HostSettings {
   retentionDays: number;
   /** At most this many stats records are kept, the oldest deleted first. Default 500000 (about 700 MB). ?maxStatsRecords= */
   maxStatsRecords: number;
+  /**
+   * The video codecs LiveKit clients are told they may publish (`JoinResponse.enabledPublishCodecs`), in order of
+   * preference. Default H.264 only: it is the codec whose colour information survives forwarding by a tab (in the
+   * bitstream, where libwebrtc writes it); VP8, VP9 and AV1 carry it only in an RTP header extension that a
+   * forwarded frame loses, so their colours shift (ARCHITECTURE.md, "Colour"). ?publishCodecs=h264,vp8
+   */
+  publishCodecs: string[];
 }
+
+/** Codec names the `publishCodecs` setting takes, and their mime types. */
+export const PUBLISH_CODECS: Record<string, string> = { h264: 'video/H264', vp8: 'video/VP8', vp9: 'video/VP9', av1: 'video/AV1' };
 
 export const DEFAULT_HOST_SETTINGS: HostSettings = {
   route: 'encoded-streams',
@@ -102,6 +115,7 @@ export const DEFAULT_HOST_SETTINGS: HostSettings = {
   reapAfterMs: 180_000,
   retentionDays: 7,
   maxStatsRecords: 500_000,
+  publishCodecs: ['video/H264'],
 };
 
 /** A subscriber's PLI/FIR count on one slot since the last report. */

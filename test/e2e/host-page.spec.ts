@@ -15,7 +15,7 @@ test('the host page shows each room live, with its join link, participants and t
   const alice = await joinPeer(browser, baseURL!, room, 'Alice', { color: COLORS.red, tone: 440 });
   const row = card.locator(`li[data-identity="${alice.identity}"]`);
   await expect(row).toContainText('Alice');
-  await expect(row.locator('.track.video')).toContainText('VP8 320×180');
+  await expect(row.locator('.track.video')).toContainText('H264 320×180');
   await expect(row.locator('.track.audio')).toContainText('opus');
 
   const bob = await joinPeer(browser, baseURL!, room, 'Bob', { color: COLORS.green, tone: 660 });

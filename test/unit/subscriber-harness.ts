@@ -13,8 +13,8 @@ import type { RoomTrackManager } from '../../worker/tracks/room-track-manager';
 import { type Scheduler, SubscriptionManager } from '../../worker/tracks/subscription-manager';
 
 export function videoTrack(sid: string, label: string, publisherSid = 'PA_b'): UpTrack {
-  const t = new UpTrack(sid, publisherSid, 'pb', { cid: label, name: label, kind: 'video', source: TrackSource.CAMERA, muted: false, width: 320, height: 180, layers: [], stream: '' });
-  t.setNegotiatedCodecs([{ pt: 96, name: 'VP8', clockRate: 90000, fmtp: '' } as never], { name: 'VP8', fmtp: '' });
+  const t = new UpTrack(sid, publisherSid, 'pb', { cid: label, name: label, kind: 'video', source: TrackSource.CAMERA, muted: false, width: 320, height: 180, layers: [], stream: '', requestedCodec: '' });
+  t.setNegotiatedCodecs([{ pt: 96, name: 'VP8', clockRate: 90000, fmtp: '' } as never], { pt: 96, name: 'VP8', fmtp: '' });
   return t;
 }
 

@@ -6,7 +6,7 @@ import { SubscriptionManager, type Binding } from '../../worker/tracks/subscript
 import { FakeTime, settle } from './fake-time';
 
 function track(sid = 'TR_a'): UpTrack {
-  return new UpTrack(sid, 'PA_pub', 'pub', { cid: 'cid', name: 'cam', kind: 'video', source: TrackSource.CAMERA, muted: false, width: 320, height: 180, layers: [], stream: '' });
+  return new UpTrack(sid, 'PA_pub', 'pub', { cid: 'cid', name: 'cam', kind: 'video', source: TrackSource.CAMERA, muted: false, width: 320, height: 180, layers: [], stream: '', requestedCodec: '' });
 }
 
 /** A subscriber that records what it was asked to do; binds resolve when the test says. */

@@ -17,6 +17,8 @@ export interface UpTrackAnnouncement {
   height: number;
   layers: VideoLayer[];
   stream: string;
+  /** The codec the client asked to publish in (AddTrackRequest.simulcastCodecs), e.g. video/h264; empty if none. */
+  requestedCodec: string;
 }
 
 export class UpTrack implements ManagedTrack {
@@ -35,8 +37,8 @@ export class UpTrack implements ManagedTrack {
   fmtp = '';
   /** Payload type → codec, from the publisher's negotiated section; frames carry the payload type. */
   readonly codecByPt = new Map<number, CodecId>();
-  /** Publisher-side payload type per mime type (lower case), to check subscribers agree on it. */
-  readonly ptByMime = new Map<string, number>();
+  /** The payload type the publisher sends its frames with, to check subscribers agree on it; -1 until negotiated. */
+  primaryPt = -1;
   version = 0;
   /** Bumped by each negotiation of the codecs, so that cached codec decisions are redone. */
   codecVersion = 0;
@@ -68,14 +70,11 @@ export class UpTrack implements ManagedTrack {
   }
 
   /** Learns the codecs of the publisher's negotiated section. */
-  setNegotiatedCodecs(codecs: { pt: number; name: string }[], primary: { name: string; fmtp: string }): void {
+  setNegotiatedCodecs(codecs: { pt: number; name: string }[], primary: { pt: number; name: string; fmtp: string }): void {
     this.codecVersion++;
     this.codecByPt.clear();
-    this.ptByMime.clear();
-    for (const c of codecs) {
-      this.codecByPt.set(c.pt, codecIdOf(c.name));
-      this.ptByMime.set(`${this.kind}/${c.name}`.toLowerCase(), c.pt);
-    }
+    for (const c of codecs) this.codecByPt.set(c.pt, codecIdOf(c.name));
+    this.primaryPt = primary.pt;
     this.mimeType = `${this.kind}/${primary.name}`;
     this.fmtp = primary.fmtp;
   }

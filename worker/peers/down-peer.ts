@@ -247,8 +247,8 @@ export class DownPeer {
       const section = slot.mid ? sections.get(slot.mid) : undefined;
       const primary = section && primaryCodec(section);
       if (!b || !primary || !b.up.mimeType) continue;
-      const upPt = b.up.ptByMime.get(b.up.mimeType.toLowerCase());
-      if (upPt !== undefined && upPt !== primary.pt && !b.ptMismatch) {
+      const upPt = b.up.primaryPt;
+      if (upPt >= 0 && upPt !== primary.pt && !b.ptMismatch) {
         b.ptMismatch = true;
         log.warn(`${this.pid}: ${b.up.mimeType} is payload type ${primary.pt} here but ${upPt} at the publisher of ${b.up.sid}; frames will not decode`);
       }

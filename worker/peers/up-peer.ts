@@ -24,7 +24,8 @@ export class UpPeer {
   private announced = new Map<string, UpTrack>();
   private byMid = new Map<string, UpTrack>();
 
-  constructor(readonly pid: string, private readonly commands: Remote<PeerCommands>) {}
+  /** `publishCodecs`: the video codecs this host lets clients publish, in order of preference (HostSettings). */
+  constructor(readonly pid: string, private readonly commands: Remote<PeerCommands>, private readonly publishCodecs: string[] = []) {}
 
   announce(track: UpTrack): void {
     this.announced.set(track.info.cid, track);
@@ -77,8 +78,12 @@ export class UpPeer {
       }
     }
     const transforms: Record<string, TransformOptions> = {};
-    for (const [mid, t] of this.byMid) transforms[mid] = { role: 'up', pid: this.pid, trackSid: t.sid };
-    const hostAnswer = await this.commands.answerUp(this.pid, withoutSimulcast(offerSdp), transforms);
+    const codecs: Record<string, string[]> = {};
+    for (const [mid, t] of this.byMid) {
+      transforms[mid] = { role: 'up', pid: this.pid, trackSid: t.sid };
+      if (t.kind === 'video') codecs[mid] = this.videoCodecsFor(t);
+    }
+    const hostAnswer = await this.commands.answerUp(this.pid, withoutSimulcast(offerSdp), transforms, codecs);
     const answerSdp = acceptOnlyLayer(hostAnswer, highestSimulcastLayers(offerSdp));
     for (const s of mediaSections(answerSdp)) {
       const t = this.byMid.get(s.mid);
@@ -86,6 +91,17 @@ export class UpPeer {
       if (t && primary) t.setNegotiatedCodecs([...s.codecs.values()], primary);
     }
     return { answerSdp, started, stopped };
+  }
+
+  /**
+   * The video codecs to answer a track's section with, in order: the one its client asked for when this host allows
+   * it, then the host's own choice. A LiveKit server answers this way too: livekit-client sets no codec preferences
+   * and sends whatever the answer puts first.
+   */
+  private videoCodecsFor(t: UpTrack): string[] {
+    const allowed = this.publishCodecs.map((m) => m.toLowerCase());
+    const asked = t.info.requestedCodec.toLowerCase();
+    return allowed.includes(asked) ? [asked, ...allowed.filter((m) => m !== asked)] : allowed;
   }
 
   /** Forgets a track the participant unpublished or lost. */

@@ -112,7 +112,7 @@ export class Participant {
     this.clientProtocol = join.clientProtocol;
     this.autoSubscribe = join.autoSubscribe;
     this.session = session;
-    this.up = new UpPeer(this.sid, room.commands);
+    this.up = new UpPeer(this.sid, room.commands, room.settings.publishCodecs);
     this.down = new DownPeer(this.sid, room.commands, room.forwarder, room.settings.route, (sdp, id, midToTrackId) =>
       this.send({ case: 'offer', value: new SessionDescription({ type: 'offer', sdp, id, midToTrackId }) }),
     );
@@ -226,6 +226,7 @@ export class Participant {
       height: req.height,
       layers: req.layers,
       stream: req.stream,
+      requestedCodec: req.type === TrackType.VIDEO && req.simulcastCodecs[0]?.codec ? `video/${req.simulcastCodecs[0].codec.toLowerCase()}` : '',
     });
     track.replaces = previous;
     this.tracks.set(track.sid, track);

@@ -1,6 +1,7 @@
 // A room on this host: its participants, its published tracks, and the rules for joining and closing.
 import {
   DisconnectReason,
+  Codec,
   JoinResponse,
   LeaveRequest,
   MuteTrackRequest,
@@ -232,6 +233,8 @@ export class Room implements RoomContext {
       fastPublish: p.grants.canPublish,
       pingInterval: PING_INTERVAL,
       pingTimeout: PING_TIMEOUT,
+      // livekit-client publishes the codec an app asks for only when it is listed here, else the first listed
+      enabledPublishCodecs: [...this.settings.publishCodecs, 'audio/opus'].map((mime) => new Codec({ mime })),
     });
   }
 

@@ -105,8 +105,60 @@ export function parseRgb(css: string): [number, number, number] {
   return [Number(m[1]), Number(m[2]), Number(m[3])];
 }
 
-export function closeColor(a: [number, number, number], b: [number, number, number], tolerance = 45): boolean {
-  return Math.abs(a[0] - b[0]) + Math.abs(a[1] - b[1]) + Math.abs(a[2] - b[2]) <= tolerance * 1.5;
+/**
+ * Whether two colours match within `tolerance` on every channel. A forwarded picture that lost its colour space
+ * (a full-range BT.709 source shown as limited-range BT.601) moves a saturated channel by 15 to 45, so the default
+ * of 12 catches that; a test that compares with a direct connection uses a tighter figure (colour.spec.ts).
+ */
+export function closeColor(a: [number, number, number], b: [number, number, number], tolerance = 12): boolean {
+  return Math.abs(a[0] - b[0]) <= tolerance && Math.abs(a[1] - b[1]) <= tolerance && Math.abs(a[2] - b[2]) <= tolerance;
+}
+
+/**
+ * The colour `page`'s own camera shows through a direct peer connection inside that page (no SFU), with the codec
+ * its camera is published in: the reference a forwarded picture is held to. Sampled where seenColors() samples.
+ */
+export async function directColor(page: Page): Promise<[number, number, number]> {
+  return page.evaluate(async () => {
+    type Pub = { track?: { mediaStreamTrack: MediaStreamTrack } };
+    const room = (window as unknown as { tabsfuRoom: { localParticipant: { getTrackPublication(s: string): Pub | undefined }; engine: { pcManager: { publisher: { getStats(): Promise<RTCStatsReport> } } } } }).tabsfuRoom;
+    const track = room.localParticipant.getTrackPublication('camera')!.track!.mediaStreamTrack;
+    let mime = 'video/VP8';
+    const stats = await room.engine.pcManager.publisher.getStats();
+    stats.forEach((r) => {
+      if (r.type === 'outbound-rtp' && r.kind === 'video' && r.codecId) mime = stats.get(r.codecId)?.mimeType ?? mime;
+    });
+    const a = new RTCPeerConnection();
+    const b = new RTCPeerConnection();
+    a.onicecandidate = (e) => e.candidate && void b.addIceCandidate(e.candidate);
+    b.onicecandidate = (e) => e.candidate && void a.addIceCandidate(e.candidate);
+    const t = a.addTransceiver(track, { direction: 'sendonly' });
+    const caps = RTCRtpReceiver.getCapabilities('video')!.codecs;
+    t.setCodecPreferences(caps.filter((c) => c.mimeType.toLowerCase() === mime.toLowerCase() || c.mimeType === 'video/rtx'));
+    const received = new Promise<MediaStreamTrack>((r) => (b.ontrack = (e) => r(e.track)));
+    await a.setLocalDescription();
+    await b.setRemoteDescription(a.localDescription!);
+    await b.setLocalDescription();
+    await a.setRemoteDescription(b.localDescription!);
+    const video = document.createElement('video');
+    video.muted = true;
+    video.srcObject = new MediaStream([await received]);
+    video.style.cssText = 'position:fixed;left:0;top:0;width:160px';
+    document.body.append(video);
+    await video.play();
+    // the encoder starts coarse: take the picture once it has settled, a second of frames later
+    for (let i = 0; i < 30; i++) await new Promise((r) => video.requestVideoFrameCallback(r));
+    const c = document.createElement('canvas');
+    c.width = 32;
+    c.height = 18;
+    const g = c.getContext('2d', { willReadFrequently: true })!;
+    g.drawImage(video, 0, 0, 32, 18);
+    const d = g.getImageData(16, 6, 1, 1).data;
+    video.remove();
+    a.close();
+    b.close();
+    return [d[0], d[1], d[2]] as [number, number, number];
+  });
 }
 
 /**
