@@ -8,9 +8,11 @@ export async function sampleConnection(pid: string, side: PeerSide, pc: RTCPeerC
   const byId = new Map<string, Report>();
   report.forEach((r) => byId.set(r.id, r as Report));
   let rttMs = 0;
+  let outgoingEstimateKbps = 0;
   const streams: RtpStreamSample[] = [];
   for (const r of byId.values()) {
     if (r.type === 'candidate-pair' && r.nominated && typeof r.currentRoundTripTime === 'number') rttMs = r.currentRoundTripTime * 1000;
+    if (r.type === 'candidate-pair' && r.nominated && typeof r.availableOutgoingBitrate === 'number') outgoingEstimateKbps = r.availableOutgoingBitrate / 1000;
     if ((r.type !== 'inbound-rtp' && r.type !== 'outbound-rtp') || typeof r.mid !== 'string') continue;
     const inbound = r.type === 'inbound-rtp';
     // what the subscriber reports back about a stream the host sends
@@ -31,7 +33,8 @@ export async function sampleConnection(pid: string, side: PeerSide, pc: RTCPeerC
       pliCount: n(r.pliCount),
       firCount: n(r.firCount),
       nackCount: n(r.nackCount),
+      sendDelaySeconds: n(r.totalPacketSendDelay),
     });
   }
-  return { pid, side, rttMs, streams };
+  return { pid, side, rttMs, outgoingEstimateKbps, streams };
 }

@@ -185,6 +185,8 @@ export interface RtpStreamSample {
   pliCount: number;
   firCount: number;
   nackCount: number;
+  /** For `out`: seconds the stream's packets waited in the sender's pacer, summed over packets (totalPacketSendDelay). */
+  sendDelaySeconds: number;
 }
 
 export interface PeerStatsSample {
@@ -192,6 +194,8 @@ export interface PeerStatsSample {
   side: PeerSide;
   /** The connection's current round-trip time, ms; 0 when unknown. */
   rttMs: number;
+  /** The connection's outgoing bandwidth estimate (availableOutgoingBitrate), kbit/s; 0 when unknown. */
+  outgoingEstimateKbps: number;
   streams: RtpStreamSample[];
 }
 

@@ -63,6 +63,29 @@ export interface TrackStatRecord extends RecordSubject {
   keyframes: number;
   plis: number;
   nacks: number;
+  /**
+   * `down` only (0 for `up`): how long this stream's packets waited in the host's send queue (pacer), ms per packet
+   * over the interval, and the subscriber connection's outgoing bandwidth estimate at its end, kbit/s. A queue that
+   * builds shows here first. Absent from records written before they were added.
+   */
+  sendDelayMs?: number;
+  estimateKbps?: number;
+}
+
+/** A subscriber connection over the last stats interval: what the host forwards to it and whether it queues. */
+export interface DownConnectionView {
+  roomSid: string;
+  room: string;
+  participantSid: string;
+  identity: string;
+  /** Epoch ms of the end of the interval. */
+  at: number;
+  /** The connection's outgoing bandwidth estimate, kbit/s (0 when Chromium does not know it yet). */
+  estimateKbps: number;
+  /** Everything forwarded to it, audio and video, kbit/s. */
+  forwardedKbps: number;
+  /** Its video packets' mean wait in the host's send queue, ms per packet. */
+  sendDelayMs: number;
 }
 
 export interface EventQuery {
@@ -114,6 +137,8 @@ export interface TelemetryStatus {
   /** Every stats worker, closed ones the reaper has not taken yet included. */
   statsWorkers: StatsWorkerView[];
   webhooksSent: number;
+  /** Each subscriber connection as of the latest stats round. */
+  connections: DownConnectionView[];
 }
 
 /** One participant's stats worker, as the dashboard shows it. */

@@ -21,6 +21,8 @@ export interface RecordContext {
   identity: string;
   trackSid: string;
   rttMs: number;
+  /** The connection's outgoing estimate, kbit/s (for `down` records). */
+  estimateKbps: number;
   /** The track's dimensions from its keyframes, when the stream itself does not say (forwarded video). */
   width: number;
   height: number;
@@ -65,6 +67,8 @@ export class StatsDeltas {
       keyframes: Math.max(0, up ? b.keyFramesDecoded - a.keyFramesDecoded : sample.coreKeyframes - before.coreKeyframes),
       plis: Math.max(0, b.pliCount + b.firCount - a.pliCount - a.firCount),
       nacks: Math.max(0, b.nackCount - a.nackCount),
+      sendDelayMs: up || packets <= 0 ? 0 : (Math.max(0, b.sendDelaySeconds - a.sendDelaySeconds) * 1000) / packets,
+      estimateKbps: up ? 0 : ctx.estimateKbps,
     };
   }
 

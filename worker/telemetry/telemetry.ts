@@ -77,6 +77,7 @@ export class Telemetry {
     events: this.eventCount,
     statsWorkers: this.service?.workerViews() ?? [],
     webhooksSent: this.webhooksSent,
+    connections: this.collector?.connections ?? [],
   });
 
   events = (q: EventQuery): Promise<TelemetryEvent[]> => this.stored().queryEvents(q);

@@ -3,18 +3,21 @@
 // reads IndexedDB, so what it shows after a reload is what was written before it.
 import type { Remote } from 'comlink';
 import type { WorkerApi } from '../../shared/host-bridge';
-import type { TelemetryStatus, TrackStatRecord, TrackSummary } from '../../shared/telemetry-records';
+import type { DownConnectionView, TelemetryStatus, TrackStatRecord, TrackSummary } from '../../shared/telemetry-records';
 import { esc } from '../html';
 import { Timeline } from './timeline';
 import { TrackCharts } from './track-charts';
 
 /** How often the dashboard reads the worker. Charts gain a point per stats interval (5 s by default). */
 const REFRESH_MS = 2000;
+/** A subscriber connection whose packets wait longer than this in the host's send queue is marked as queueing. */
+const QUEUE_WARN_MS = 20;
 const WINDOWS: [string, number][] = [['last 15 minutes', 15 * 60_000], ['last hour', 3600_000], ['last day', 24 * 3600_000], ['last week', 7 * 24 * 3600_000]];
 
 export class Dashboard {
   private statusEl: HTMLElement;
   private workersEl: HTMLElement;
+  private connectionsEl: HTMLElement;
   private trackSelect: HTMLSelectElement;
   private windowSelect: HTMLSelectElement;
   private charts: TrackCharts;
@@ -35,6 +38,11 @@ export class Dashboard {
         <button data-export="json">Export JSON</button>
         <button data-testid="telemetry-clear">Clear data</button>
       </div>
+      <h3>Subscriber connections</h3>
+      <table class="connections" data-testid="down-connections">
+        <thead><tr><th>room</th><th>subscriber</th><th>forwarded, kbit/s</th><th>estimate, kbit/s</th><th>send delay, ms per packet</th></tr></thead>
+        <tbody></tbody>
+      </table>
       <details class="workers"><summary>Stats workers</summary><ul data-testid="stats-workers"></ul></details>
       <div class="chart-controls">
         <label>Track <select data-testid="chart-track"><option value="">choose a track</option></select></label>
@@ -45,6 +53,7 @@ export class Dashboard {
       <div class="events"></div>`;
     this.statusEl = root.querySelector('[data-testid="telemetry-status"]')!;
     this.workersEl = root.querySelector('[data-testid="stats-workers"]')!;
+    this.connectionsEl = root.querySelector('[data-testid="down-connections"] tbody')!;
     this.trackSelect = root.querySelector('[data-testid="chart-track"]')!;
     this.windowSelect = root.querySelector('[data-testid="chart-window"]')!;
     this.charts = new TrackCharts(root.querySelector('.charts')!);
@@ -116,9 +125,23 @@ export class Dashboard {
         ? `Storage is full: ${store.pending} records are held in memory and will be written when there is room (${store.lastError}).${store.droppedFromMemory ? ` ${store.droppedFromMemory} of the oldest were dropped from memory.` : ''}`
         : `Writing telemetry failed: ${store.lastError}. ${store.pending} records wait in memory.`;
     }
+    this.showConnections(s.connections);
     this.workersEl.innerHTML = s.statsWorkers.length
       ? s.statsWorkers.map((w) => `<li data-participant="${esc(w.participantSid)}" data-references="${w.references}" data-closed="${w.closedAt !== null}">${esc(w.participantSid)}: ${w.closedAt === null ? `open, ${w.references} reference${w.references === 1 ? '' : 's'}` : `closed at ${new Date(w.closedAt).toLocaleTimeString([], { hour12: false })}, reaped later`}${w.connected ? ' · connected' : ''}</li>`).join('')
       : '<li class="none">none</li>';
+  }
+
+  /** The host's queue, per subscriber: what it forwards, what the connection's estimate allows, how long packets wait. */
+  private showConnections(connections: DownConnectionView[]): void {
+    this.connectionsEl.innerHTML = connections.length
+      ? connections
+          .map((c) => {
+            const queueing = c.sendDelayMs > QUEUE_WARN_MS;
+            return `<tr data-participant="${esc(c.participantSid)}" data-send-delay="${c.sendDelayMs.toFixed(1)}"${queueing ? ' class="queueing"' : ''}><td>${esc(c.room)}</td><td>${esc(c.identity)}</td>` +
+              `<td>${c.forwardedKbps.toFixed(0)}</td><td>${c.estimateKbps ? c.estimateKbps.toFixed(0) : '–'}</td><td>${c.sendDelayMs.toFixed(1)}${queueing ? ' · queue building' : ''}</td></tr>`;
+          })
+          .join('')
+      : '<tr class="none"><td colspan="5">none yet (a subscriber shows after its first stats round)</td></tr>';
   }
 
   private showTracks(tracks: TrackSummary[]): void {

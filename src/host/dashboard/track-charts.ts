@@ -4,12 +4,14 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { TrackStatRecord } from '../../shared/telemetry-records';
 
-type Metric = 'bitrateKbps' | 'fps' | 'lossPercent';
+type Metric = 'bitrateKbps' | 'fps' | 'lossPercent' | 'sendDelayMs';
 
 const CHARTS: { metric: Metric; title: string; unit: string }[] = [
   { metric: 'bitrateKbps', title: 'Bitrate', unit: 'kbit/s' },
   { metric: 'fps', title: 'Frame rate', unit: 'fps' },
   { metric: 'lossPercent', title: 'Loss', unit: '%' },
+  // only the host's sends have a send queue: the publisher's line stays empty
+  { metric: 'sendDelayMs', title: 'Host send delay', unit: 'ms per packet' },
 ];
 
 const COLOURS = ['#1f5fbf', '#c2410c', '#15803d', '#7e22ce', '#b91c1c', '#0e7490', '#a16207'];
@@ -30,7 +32,11 @@ export function chartData(records: TrackStatRecord[], metric: Metric): { labels:
   const row = new Map(times.map((t, i) => [t, i]));
   const ys = lines.map(() => new Array<number | null>(times.length).fill(null));
   const column = new Map(lines.map((l, i) => [l.key, i]));
-  for (const r of records) ys[column.get(`${r.direction}/${r.participantSid}`)!][row.get(r.at)!] = Math.round(r[metric] * 100) / 100;
+  for (const r of records) {
+    const v = r[metric];
+    if (v === undefined || (metric === 'sendDelayMs' && r.direction === 'up')) continue;
+    ys[column.get(`${r.direction}/${r.participantSid}`)!][row.get(r.at)!] = Math.round(v * 100) / 100;
+  }
   return { labels: lines.map((l) => l.label), data: [times.map((t) => t / 1000), ...ys] as uPlot.AlignedData };
 }
 

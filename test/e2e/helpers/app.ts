@@ -37,6 +37,10 @@ export interface AppPeerOptions {
   options?: Record<string, unknown>;
   /** RoomConnectOptions, e.g. { autoSubscribe: false } */
   connectOptions?: Record<string, unknown>;
+  /** A camera picture that costs real bits (grain, detail, motion) instead of a flat colour. */
+  texture?: boolean;
+  /** TrackPublishOptions for the camera, e.g. { simulcast: false, videoEncoding: { maxBitrate: 300_000, maxFramerate: 30 } } */
+  cameraOptions?: Record<string, unknown>;
   /** Token claims beyond the grant (name, metadata, attributes, roomConfig). */
   claims?: { name?: string; metadata?: string; attributes?: Record<string, string>; roomConfig?: Record<string, unknown> };
 }
@@ -58,6 +62,7 @@ export async function appPeer(browser: Browser, app: AppServer, baseURL: string,
   const token = await sdkToken(room, identity, o.grant ?? {}, o.claims ?? {});
   await page.evaluate((a) => (window as unknown as { startApp(x: unknown): Promise<string> }).startApp(a), {
     url: baseURL.replace('http', 'ws'), token, color: o.color, tone: o.tone, publish: o.publish ?? true, options: o.options ?? {}, connectOptions: o.connectOptions ?? {},
+    texture: o.texture ?? false, cameraOptions: o.cameraOptions ?? {},
   });
   return { name: identity, identity, context, page, media: { color: o.color, tone: o.tone } };
 }

@@ -165,7 +165,7 @@ export async function directColor(page: Page): Promise<[number, number, number]>
  * Waits until `observer` sees every other peer's colour and hears every other peer's tone.
  * Returns the last observation, so a failing assertion can show what was seen instead.
  */
-export async function waitToSeeAndHear(observer: Peer, others: Peer[], timeoutMs = 20_000) {
+export async function waitToSeeAndHear(observer: Peer, others: Peer[], timeoutMs = 20_000, colorTolerance = 12) {
   const deadline = Date.now() + timeoutMs;
   let colors: Record<string, [number, number, number]> = {};
   let tones: Record<string, number> = {};
@@ -175,7 +175,7 @@ export async function waitToSeeAndHear(observer: Peer, others: Peer[], timeoutMs
     const ok = others.every((o) => {
       const c = colors[o.identity];
       const t = tones[o.identity];
-      return c && closeColor(c, parseRgb(o.media.color)) && t !== undefined && Math.abs(t - o.media.tone) < 25;
+      return c && closeColor(c, parseRgb(o.media.color), colorTolerance) && t !== undefined && Math.abs(t - o.media.tone) < 25;
     });
     if (ok || Date.now() > deadline) return { colors, tones, ok };
     await new Promise((r) => setTimeout(r, 500));
