@@ -20,6 +20,8 @@ const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
 /** --only=tabsfu,janus runs just those systems (names as in the table). */
 const only = [...args].find((a) => a.startsWith('--only='))?.slice(7).split(',');
+/** --scenario=720 runs just the scenarios whose name contains that text. */
+const scenarioFilter = [...args].find((a) => a.startsWith('--scenario='))?.slice(11);
 
 const ADDRESS = process.env.BENCH_ADDR ?? '127.0.0.1';
 const IFACE = process.env.BENCH_IFACE ?? 'lo';
@@ -45,6 +47,8 @@ const LONG_WINDOW_MS = (flagNumber('long') || 300) * 1000;
 const textured = (n: number, width: number, height: number, maxBitrate: number, windowMs = REALISTIC_WINDOW_MS): Scenario => ({
   name: `${n} × ${width}x${height} textured, ${maxBitrate >= 1e6 ? `${maxBitrate / 1e6} Mbit/s` : `${maxBitrate / 1000} kbit/s`}${windowMs > REALISTIC_WINDOW_MS ? `, ${windowMs / 60_000} min` : ''}`,
   participants: n, width, height, fps: 30, maxBitrate, texture: true, windowMs,
+  // tabsfu's default publish codec (its colours survive forwarding); every system sends it
+  codec: 'h264',
   // the publishers' encoders reach full resolution only once the estimate has ramped up (about 15 s at 1 Mbit/s)
   warmupMs: quick ? 10_000 : 20_000,
 });
@@ -123,7 +127,7 @@ async function openPeers(browser: Browser, url: string, scenario: Scenario): Pro
     await page.goto(`${url}peer.html`);
     const id = `p${i + 1}`;
     await page.evaluate((a) => (window as unknown as { bench: { init(x: unknown): void } }).bench.init(a), {
-      id, width: scenario.width, height: scenario.height, fps: scenario.fps, color: COLORS[i % COLORS.length], tone: 300 + 110 * i, texture: !!scenario.texture,
+      id, width: scenario.width, height: scenario.height, fps: scenario.fps, color: COLORS[i % COLORS.length], tone: 300 + 110 * i, texture: !!scenario.texture, codec: scenario.codec ?? 'vp8',
     });
     peers.push({ id, page, publishes: i < (scenario.publishers ?? scenario.participants) });
   }
@@ -205,7 +209,7 @@ async function main(): Promise<void> {
       for (const scenario of scenarios) results.push({ ...emptyResult(system.name, scenario), skipped: why });
       continue;
     }
-    for (const scenario of scenarios) {
+    for (const scenario of scenarios.filter((x) => !scenarioFilter || x.name.includes(scenarioFilter))) {
       try {
         results.push(await runCase(system, scenario, peerBrowser, www.url, log));
       } catch (e) {

@@ -208,7 +208,7 @@ export class JanusSystem implements System {
       description: room,
       publishers: Math.max(peers.length, scenario.participants),
       bitrate: 0,
-      videocodec: 'vp8',
+      videocodec: scenario.codec ?? 'vp8',
       audiocodec: 'opus',
       notify_joining: false,
     });

@@ -21,6 +21,8 @@ export interface Scenario {
    * three layers; the mesh sends the full layer to each peer, as a direct call would.
    */
   simulcast?: boolean;
+  /** The video codec every system sends. Default vp8 (the classic scenarios); the realistic ones use h264. */
+  codec?: 'vp8' | 'h264';
   /** Measuring window and warm-up for this scenario, ms; the run's defaults otherwise. */
   windowMs?: number;
   warmupMs?: number;

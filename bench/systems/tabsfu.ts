@@ -39,7 +39,8 @@ export class TabsfuSystem implements System {
     this.route = options.route ?? 'encoded-streams';
     this.root = path.resolve(options.root ?? '.');
     this.name = options.name ?? (this.route === 'encoded-streams' ? 'tabsfu' : 'tabsfu-decoy');
-    this.hostQuery = [options.hostQuery, process.env.BENCH_HOST_QUERY].filter(Boolean).map((q) => `&${q}`).join('');
+    // both codecs the scenarios send: each peer asks for its scenario's, and the host answers with it
+    this.hostQuery = ['publishCodecs=h264,vp8', options.hostQuery, process.env.BENCH_HOST_QUERY].filter(Boolean).map((q) => `&${q}`).join('');
     this.description = `tabsfu host tab (route ${this.route}) in its own headless Chromium; server on port ${PORT}` +
       (options.root ? `; built from ${this.root}` : '') + (options.hostQuery ? `; ${options.hostQuery}` : '');
   }

@@ -162,13 +162,18 @@ window.bench.janus = (() => {
       const pc = newPc();
       const tracks = audioOnly ? [window.bench.audio] : [window.bench.audio, window.bench.video];
       const stream = new MediaStream(tracks);
+      // highest first, with janus.js's rid names: Janus reads the order that way and forwards the top layer
       const layers = [
-        { rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 160_000, maxFramerate: 20 },
-        { rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 450_000, maxFramerate: 20 },
-        { rid: 'f', scaleResolutionDownBy: 1, maxBitrate, maxFramerate: fps },
+        { rid: 'h', scaleResolutionDownBy: 1, maxBitrate, maxFramerate: fps },
+        { rid: 'm', scaleResolutionDownBy: 2, maxBitrate: 450_000, maxFramerate: 20 },
+        { rid: 'l', scaleResolutionDownBy: 4, maxBitrate: 160_000, maxFramerate: 20 },
       ];
       const init = (t) => (simulcast && t.kind === 'video' ? { direction: 'sendonly', streams: [stream], sendEncodings: layers } : { direction: 'sendonly', streams: [stream] });
-      const senders = tracks.map((t) => pc.addTransceiver(t, init(t)).sender);
+      const senders = tracks.map((t) => {
+        const tr = pc.addTransceiver(t, init(t));
+        if (t.kind === 'video') window.preferCodec(tr);
+        return tr.sender;
+      });
       await pc.setLocalDescription(await pc.createOffer());
       const configured = await message(pub, { request: 'publish', display: id }, await gathered(pc));
       await pc.setRemoteDescription(configured.jsep);

@@ -110,6 +110,14 @@ function makeMicrophone(tone) {
   return dst.stream.getAudioTracks()[0];
 }
 
+/** Every system sends the scenario's codec: it goes first in a video transceiver's preferences. */
+function preferCodec(transceiver) {
+  const wanted = `video/${state.codec}`.toLowerCase();
+  const caps = RTCRtpSender.getCapabilities('video').codecs;
+  transceiver.setCodecPreferences([...caps.filter((c) => c.mimeType.toLowerCase() === wanted), ...caps.filter((c) => c.mimeType.toLowerCase() !== wanted)]);
+}
+window.preferCodec = preferCodec;
+
 /** Reads the drawn send time back from a presented frame; null when the blocks do not check out. */
 function readCode(ctx, video, block) {
   const w = COLS * block;
@@ -210,8 +218,9 @@ async function rtpTotals() {
 }
 
 window.bench = {
-  init({ id, width, height, fps, color, tone, texture }) {
+  init({ id, width, height, fps, color, tone, texture, codec }) {
     state.id = id;
+    state.codec = codec ?? 'vp8';
     state.width = width;
     state.height = height;
     window.bench.video = makeCamera(width, height, fps, color, texture);
@@ -288,9 +297,10 @@ window.bench.tabsfu = {
     await room.connect(url, token);
     window.bench.addPc(room.engine.pcManager.publisher);
     window.bench.addPc(room.engine.pcManager.subscriber);
-    if (publishes && !audioOnly && simulcast) await room.localParticipant.publishTrack(window.bench.video, { source: Track.Source.Camera });
+    const videoCodec = state.codec;
+    if (publishes && !audioOnly && simulcast) await room.localParticipant.publishTrack(window.bench.video, { source: Track.Source.Camera, videoCodec });
     else if (publishes && !audioOnly) {
-      await room.localParticipant.publishTrack(window.bench.video, { source: Track.Source.Camera, simulcast: false, videoEncoding: { maxBitrate, maxFramerate: fps } });
+      await room.localParticipant.publishTrack(window.bench.video, { source: Track.Source.Camera, videoCodec, simulcast: false, videoEncoding: { maxBitrate, maxFramerate: fps } });
     }
     if (publishes) await room.localParticipant.publishTrack(window.bench.audio, { source: Track.Source.Microphone });
     window.bench.room = room;
@@ -316,6 +326,7 @@ window.bench.mesh = {
     for (const t of tracks) {
       const sender = pc.addTrack(t, new MediaStream([t]));
       if (t.kind === 'video') {
+        preferCodec(pc.getTransceivers().find((x) => x.sender === sender));
         const params = sender.getParameters();
         params.encodings = [{ maxBitrate }];
         sender.setParameters(params).catch(() => {});
