@@ -34,11 +34,26 @@ function fillTheDisk(hostPage: Page): Promise<number> {
       if (ok) written += size;
       else size >>= 1;
     }
-    const topUp = setInterval(() => {
-      const tx = db.transaction('junk', 'readwrite');
-      tx.onabort = () => {}; // a full disk refuses most top-ups; that is the point
-      tx.objectStore('junk').add(crypto.getRandomValues(new Uint8Array(256))).onerror = (e) => e.preventDefault();
-    }, 50);
+    // Chromium frees space now and then (compaction) after the disk is full; take it back at once, the largest
+    // piece that fits first, so that no telemetry write can slip into it (a 256-byte top-up once let one through)
+    const add = (bytes: number) => new Promise<boolean>((resolve) => {
+      let tx: IDBTransaction;
+      try {
+        tx = db.transaction('junk', 'readwrite');
+      } catch {
+        return resolve(false); // closed by freeTheDisk
+      }
+      tx.objectStore('junk').add(crypto.getRandomValues(new Uint8Array(bytes))).onerror = (e) => e.preventDefault();
+      tx.oncomplete = () => resolve(true);
+      tx.onabort = () => resolve(false);
+    });
+    let busy = false;
+    const topUp = setInterval(async () => {
+      if (busy) return;
+      busy = true;
+      for (let bytes = 65536; bytes >= 256; ) if (!(await add(bytes))) bytes >>= 2;
+      busy = false;
+    }, 20);
     Object.assign(window, { filler: { db, topUp } });
     return written;
   });

@@ -59,11 +59,13 @@ test('resume-reconnect: the resume keeps the worker, the full reconnect that fol
   const second = await sidOf(alice);
   expect(second).not.toBe(first);
 
-  const events = await eventsIn(host.page, call.room);
-  // livekit-client resumes first (tabsfu accepts), then fails that resume on purpose and joins from scratch
-  expect(count(events, 'participant_resumed', first)).toBe(1);
-  expect(count(events, 'participant_left', first)).toBe(1);
-  expect(count(events, 'participant_joined', second)).toBe(1);
+  // livekit-client resumes first (tabsfu accepts), then fails that resume on purpose and joins from scratch.
+  // Events reach IndexedDB with the next write (every 2 s): wait for them there rather than read once.
+  const seen = async () => {
+    const events = await eventsIn(host.page, call.room);
+    return { resumed: count(events, 'participant_resumed', first), left: count(events, 'participant_left', first), joined: count(events, 'participant_joined', second) };
+  };
+  await expect.poll(seen).toEqual({ resumed: 1, left: 1, joined: 1 });
   await inCall(alice, bob);
   const rejoinedAt = Date.now();
   await expect.poll(async () => (await statsSince(host.page, second, rejoinedAt)).length).toBeGreaterThan(0);
