@@ -41,6 +41,10 @@ export function processTree(root: number): number[] {
  * Proportional set size: each shared page counted once across the processes that share it, so a browser's
  * many processes add up to what they really hold (their resident sizes would count shared libraries each time).
  */
+export function treePssBytes(root: number): number {
+  return processTree(root).reduce((a, pid) => a + pssBytes(pid), 0);
+}
+
 function pssBytes(pid: number): number {
   try {
     const m = /^Pss:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));

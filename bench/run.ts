@@ -2,11 +2,11 @@
 // target, a re-encoding relay), one after another in one run; a table side by side, JSON, a chart, and the
 // README's table. Run it through scripts/bench.mjs, which sets up the machine and the network namespace.
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
-import { browserPidFor, startCpuWindow, startThreadWindow } from './machine.js';
+import type { Browser } from 'playwright-core';
+import { launchBrowser, launchPersistent, openPeers, serveWww, sleep, waitForFlow } from './harness.js';
+import { startCpuWindow, startThreadWindow } from './machine.js';
 import { runCoreMicrobench, type CoreMicroResult } from './core-micro.js';
 import { renderChart, renderTable, targetLines, updateReadme } from './report.js';
 import { caseResult, medianResults, type CaseResult, type PeerWindow } from './stats.js';
@@ -25,18 +25,10 @@ const scenarioFilter = [...args].find((a) => a.startsWith('--scenario='))?.slice
 
 const ADDRESS = process.env.BENCH_ADDR ?? '127.0.0.1';
 const IFACE = process.env.BENCH_IFACE ?? 'lo';
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const flagNumber = (name: string) => Number([...args].find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? NaN);
 /** --warmup=S and --window=S override the warm-up and the measuring window, in seconds. */
 const WARMUP_MS = (flagNumber('warmup') || (quick ? 4 : 8)) * 1000;
 const WINDOW_MS = (flagNumber('window') || (quick ? 6 : 15)) * 1000;
-const PEER_ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--autoplay-policy=no-user-gesture-required', '--allow-loopback-in-peer-connection',
-  '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows',
-  // plain host candidates: Janus cannot resolve mDNS names, and every system should connect the same way
-  '--disable-features=WebRtcHideLocalIpsWithMdns',
-];
 
 const video = (n: number, width = 320, height = 180, fps = 30): Scenario => ({ name: `${n} × ${width}x${height}@${fps}`, participants: n, width, height, fps, maxBitrate: 300_000 });
 
@@ -91,62 +83,6 @@ function plan(): { system: () => System; scenarios: Scenario[] }[] {
   ];
 }
 
-const COLORS = ['#dc2828', '#28c83c', '#2846dc', '#e6d228', '#c828c8', '#28c8c8', '#e68228', '#8c8c8c'];
-
-function serveWww(): Promise<{ url: string; close(): void }> {
-  const www = path.resolve('bench/www');
-  const umd = path.resolve('node_modules/livekit-client/dist/livekit-client.umd.js');
-  const server = http.createServer((req, res) => {
-    const name = path.basename((req.url ?? '/').split('?')[0]) || 'peer.html';
-    const file = name === 'livekit-client.umd.js' ? umd : path.join(www, name);
-    if (!fs.existsSync(file)) return void res.writeHead(404).end();
-    res.writeHead(200, { 'content-type': file.endsWith('.js') ? 'text/javascript' : 'text/html' });
-    fs.createReadStream(file).pipe(res);
-  });
-  return new Promise((resolve) => server.listen(0, ADDRESS, () => {
-    resolve({ url: `http://${ADDRESS}:${(server.address() as { port: number }).port}/`, close: () => server.close() });
-  }));
-}
-
-async function launchBrowser(): Promise<{ browser: Browser; pid: number }> {
-  const server = await chromium.launchServer({ executablePath: CHROMIUM, args: PEER_ARGS });
-  const browser = await chromium.connect(server.wsEndpoint());
-  browser.on('disconnected', () => void server.close());
-  return { browser, pid: server.process().pid! };
-}
-
-async function launchPersistent(userDataDir: string) {
-  const context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, args: PEER_ARGS });
-  return { context, pid: browserPidFor(userDataDir) };
-}
-
-async function openPeers(browser: Browser, url: string, scenario: Scenario): Promise<BenchPeer[]> {
-  const peers: BenchPeer[] = [];
-  for (let i = 0; i < scenario.participants; i++) {
-    const page = await (await browser.newContext()).newPage();
-    await page.goto(`${url}peer.html`);
-    const id = `p${i + 1}`;
-    await page.evaluate((a) => (window as unknown as { bench: { init(x: unknown): void } }).bench.init(a), {
-      id, width: scenario.width, height: scenario.height, fps: scenario.fps, color: COLORS[i % COLORS.length], tone: 300 + 110 * i, texture: !!scenario.texture, codec: scenario.codec ?? 'vp8',
-    });
-    peers.push({ id, page, publishes: i < (scenario.publishers ?? scenario.participants) });
-  }
-  return peers;
-}
-
-async function waitForFlow(peers: BenchPeer[], scenario: Scenario): Promise<void> {
-  if (scenario.audioOnly) return void (await sleep(2000));
-  const publishers = peers.filter((p) => p.publishes);
-  const deadline = Date.now() + 30_000;
-  for (const p of peers) {
-    const expected = publishers.filter((q) => q !== p).length;
-    while ((await p.page.evaluate(() => (window as unknown as { bench: { flowing(): string[] } }).bench.flowing())).length < expected) {
-      if (Date.now() > deadline) throw new Error(`${p.id} does not receive every stream after 30 s`);
-      await sleep(200);
-    }
-  }
-}
-
 async function runCase(system: System, scenario: Scenario, peerBrowser: { browser: Browser; pid: number }, url: string, log: (s: string) => void): Promise<CaseResult> {
   const peers = await openPeers(peerBrowser.browser, url, scenario);
   try {
@@ -178,10 +114,6 @@ async function runCase(system: System, scenario: Scenario, peerBrowser: { browse
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
 function machineLine(browserVersion: string, janus: string): string {
   const cpu = os.cpus();
   return `${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${cpu.length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}; Chromium ${browserVersion}; ${janus}`;
@@ -189,7 +121,7 @@ function machineLine(browserVersion: string, janus: string): string {
 
 async function main(): Promise<void> {
   const log = (s: string) => console.log(s);
-  const www = await serveWww();
+  const www = await serveWww(ADDRESS);
   const peerBrowser = await launchBrowser();
   const ctx: BenchContext = { peerPageUrl: www.url, launchBrowser, launchPersistent, address: ADDRESS, iface: IFACE, log };
   const results: CaseResult[] = [];
@@ -238,10 +170,12 @@ async function main(): Promise<void> {
   const shot = await (await peerBrowser.browser.newContext({ viewport: { width: 1100, height: 800 } })).newPage();
   await shot.setContent(html);
   await shot.screenshot({ path: path.join(outDir, 'latest.png'), fullPage: true });
-  if (!quick) updateReadme(path.resolve('README.md'), table, targets, date, machine);
+  // only a whole run speaks for the README; a partial one (--only, --scenario, --set) writes its files only
+  const partial = quick || only || scenarioFilter || [...args].some((a) => a.startsWith('--set='));
+  if (!partial) updateReadme(path.resolve('README.md'), table, targets, date, machine);
   await peerBrowser.browser.close();
   www.close();
-  log(`\nwrote bench/results/latest.{json,html,png}${quick ? '' : ' and the README table'}`);
+  log(`\nwrote bench/results/latest.{json,html,png}${partial ? '' : ' and the README table'}`);
 }
 
 function emptyResult(system: string, scenario: Scenario): CaseResult {

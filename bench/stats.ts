@@ -10,7 +10,7 @@ export interface PeerWindow {
   uploadKbps: number;
   packetsReceived: number;
   packetsLost: number;
-  streams: { label: string; fps: number; presentedFps?: number; jitterBufferMs?: number; g2g: number[]; arrival: number[]; arrivalAt?: number[]; unreadable: number; width: number }[];
+  streams: { label: string; fps: number; presentedFps?: number; jitterBufferMs?: number; g2g: number[]; arrival: number[]; arrivalAt?: number[]; maxGapMs?: number; unreadable: number; width: number }[];
 }
 
 export interface CaseResult {

@@ -12,6 +12,8 @@ import type { BenchContext, BenchPeer, Scenario, System } from './system.js';
 import { type TelemetryReading, readTelemetry, telemetryFigures } from './tabsfu-telemetry.js';
 
 const PORT = 7895;
+/** The host key the benchmark's server is started with. */
+const HOST_KEY = 'tabsfu-bench-host-key';
 
 export interface TabsfuOptions {
   route?: 'encoded-streams' | 'decoy';
@@ -48,7 +50,9 @@ export class TabsfuSystem implements System {
   async start(ctx: BenchContext): Promise<void> {
     this.ctx = ctx;
     const main = path.join(this.root, 'dist/node/server/main.js');
-    this.server = spawn(process.execPath, [main, '--port', String(PORT), '--public-url', `http://${ctx.address}:${PORT}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // an older checkout (BENCH_BASELINE_DIR) has no host key and refuses the flag
+    const keyed = fs.readFileSync(path.join(this.root, 'dist/node/server/config.js'), 'utf8').includes('host-key');
+    this.server = spawn(process.execPath, [main, '--port', String(PORT), '--public-url', `http://${ctx.address}:${PORT}`, ...(keyed ? ['--host-key', HOST_KEY] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     this.server.stdout!.on('data', (c) => (out += c));
     this.server.stderr!.on('data', (c) => (out += c));
@@ -61,7 +65,7 @@ export class TabsfuSystem implements System {
     const page = context.pages()[0] ?? (await context.newPage());
     this.host = page;
     page.on('console', (m) => { if (m.type() === 'error') ctx.log(`[host] ${m.text()}`); });
-    await page.goto(`http://${ctx.address}:${PORT}/host?route=${this.route}${this.hostQuery}`);
+    await page.goto(`http://${ctx.address}:${PORT}/host?key=${HOST_KEY}&route=${this.route}${this.hostQuery}`);
     await page.getByTestId('link-status').filter({ hasText: 'serving as' }).waitFor({ timeout: 15_000 });
   }
 
@@ -133,6 +137,12 @@ export class TabsfuSystem implements System {
 
   sfuPids(): number[] {
     return [this.hostPid];
+  }
+
+  /** The host tab, for readings only the soak takes (visibility, heap, telemetry counts). */
+  get hostPage(): import('playwright-core').Page {
+    if (!this.host) throw new Error('tabsfu is not started');
+    return this.host;
   }
 
   async stop(): Promise<void> {

@@ -150,10 +150,14 @@ function measureVideo(label, track) {
   video.srcObject = new MediaStream([track]);
   document.body.append(video);
   const canvas = document.createElement('canvas');
-  const stream = { label, video, trackId: track.id, firstFrameAt: 0, presented: 0, g2g: [], arrival: [], arrivalAt: [], unreadable: 0 };
+  const stream = { label, video, trackId: track.id, firstFrameAt: 0, presented: 0, g2g: [], arrival: [], arrivalAt: [], unreadable: 0, lastFrameAt: 0, maxGapMs: 0 };
   state.streams.set(label, stream);
   const onFrame = (_now, meta) => {
     if (!stream.firstFrameAt) stream.firstFrameAt = epochNow();
+    // the longest time without a new picture: a stall a person would see as a frozen tile
+    const at = epochNow();
+    if (state.window && stream.lastFrameAt) stream.maxGapMs = Math.max(stream.maxGapMs, at - stream.lastFrameAt);
+    stream.lastFrameAt = at;
     stream.presented = meta.presentedFrames;
     const block = Math.floor((video.videoWidth * 24) / 320) || state.block;
     canvas.width = COLS * block;
@@ -245,6 +249,7 @@ window.bench = {
       s.g2g = [];
       s.arrival = [];
       s.arrivalAt = [];
+      s.maxGapMs = 0;
     }
   },
   async endWindow() {
@@ -273,6 +278,7 @@ window.bench = {
         g2g: s.g2g,
         arrival: s.arrival,
         arrivalAt: s.arrivalAt,
+        maxGapMs: s.maxGapMs,
         unreadable: s.unreadable,
         width: s.video.videoWidth,
         };

@@ -1,0 +1,142 @@
+// npm run soak: a long call, to find what only time shows. Four peers with textured cameras at 300 kbit/s call
+// through one host tab for 30 minutes; after the first minute the host's window is minimised, so that the host tab is
+// hidden (as a host tab left in the background is) for the rest. It reports the host's memory over time, the longest
+// stall any subscriber saw, what telemetry holds against its retention limits, and whether every path still carries
+// media at the end. Not part of npm test: it takes half an hour.
+//   npm run soak [-- --minutes=30 --peers=4]
+import fs from 'node:fs';
+import path from 'node:path';
+import type { CDPSession, Page } from 'playwright-core';
+import { launchBrowser, launchPersistent, openPeers, serveWww, sleep, waitForFlow } from './harness.js';
+import { treePssBytes } from './machine.js';
+import { summarize, type PeerWindow } from './stats.js';
+import type { Scenario } from './systems/system.js';
+import { TabsfuSystem } from './systems/tabsfu.js';
+
+const flag = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
+const MINUTES = flag('minutes', 30);
+const PEERS = flag('peers', 4);
+const SAMPLE_MS = 30_000;
+const HIDE_AFTER_MS = 60_000;
+
+interface Sample {
+  minute: number;
+  hidden: boolean;
+  hostPssMB: number;
+  pageHeapMB: number;
+  events: number;
+  stats: number;
+}
+
+/** The host page's JS heap (the worker's lives in the same renderer, which the PSS counts). */
+async function pageHeapMB(cdp: CDPSession): Promise<number> {
+  const { usedSize } = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number };
+  return usedSize / 2 ** 20;
+}
+
+async function telemetryCounts(page: Page): Promise<{ events: number; stats: number }> {
+  return page.evaluate(() => new Promise((resolve, reject) => {
+    const open = indexedDB.open('tabsfu-telemetry');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const db = open.result;
+      const tx = db.transaction(['events', 'stats']);
+      const e = tx.objectStore('events').count();
+      const s = tx.objectStore('stats').count();
+      tx.oncomplete = () => { db.close(); resolve({ events: e.result, stats: s.result }); };
+    };
+  }));
+}
+
+/** Minimises (or restores) the host's browser window: Chromium then reports the page hidden, as for a background tab. */
+async function setHidden(cdp: CDPSession, hidden: boolean): Promise<void> {
+  const { windowId } = (await cdp.send('Browser.getWindowForTarget')) as { windowId: number };
+  await cdp.send('Browser.setWindowBounds', { windowId, bounds: { windowState: hidden ? 'minimized' : 'normal' } });
+}
+
+async function main(): Promise<void> {
+  const log = (s: string) => console.log(s);
+  const www = await serveWww('127.0.0.1');
+  const peerBrowser = await launchBrowser();
+  const system = new TabsfuSystem();
+  await system.start({ peerPageUrl: www.url, launchBrowser, launchPersistent, address: '127.0.0.1', iface: 'lo', log });
+  const scenario: Scenario = { name: `${PEERS} × 320x180 textured, 300 kbit/s, ${MINUTES} min`, participants: PEERS, width: 320, height: 180, fps: 30, maxBitrate: 300_000, texture: true, codec: 'h264' };
+  const peers = await openPeers(peerBrowser.browser, www.url, scenario);
+  await system.join(peers, scenario, `soak-${Date.now()}`);
+  await waitForFlow(peers, scenario);
+  const host = system.hostPage;
+  const cdp = await host.context().newCDPSession(host);
+  await Promise.all(peers.map((p) => p.page.evaluate(() => (window as unknown as { bench: { startWindow(): Promise<void> } }).bench.startWindow())));
+  const started = Date.now();
+  const samples: Sample[] = [];
+  let hiddenMs = 0;
+  let hiddenAt = 0;
+  log(`soak: ${scenario.name}; host hidden after ${HIDE_AFTER_MS / 1000} s`);
+  while (Date.now() - started < MINUTES * 60_000) {
+    if (!hiddenAt && Date.now() - started >= HIDE_AFTER_MS) {
+      await setHidden(cdp, true);
+      hiddenAt = Date.now();
+    }
+    const hidden = await host.evaluate(() => document.visibilityState === 'hidden');
+    const counts = await telemetryCounts(host);
+    const s: Sample = { minute: (Date.now() - started) / 60_000, hidden, hostPssMB: treePssBytes(system.sfuPids()[0]) / 2 ** 20, pageHeapMB: await pageHeapMB(cdp), ...counts };
+    samples.push(s);
+    log(`  ${s.minute.toFixed(1)} min: host ${s.hidden ? 'hidden' : 'visible'}, PSS ${s.hostPssMB.toFixed(0)} MB, page heap ${s.pageHeapMB.toFixed(1)} MB, telemetry ${s.events} events / ${s.stats} stats`);
+    await sleep(SAMPLE_MS);
+  }
+  if (hiddenAt) hiddenMs = Date.now() - hiddenAt;
+  await setHidden(cdp, false);
+  const windows = (await Promise.all(peers.map((p) => p.page.evaluate(() => (window as unknown as { bench: { endWindow(): Promise<unknown> } }).bench.endWindow())))) as PeerWindow[];
+  // at the end, every path still carries media: a fresh 10 s of frames on every stream
+  await Promise.all(peers.map((p) => p.page.evaluate(() => (window as unknown as { bench: { startWindow(): Promise<void> } }).bench.startWindow())));
+  await sleep(10_000);
+  const last = (await Promise.all(peers.map((p) => p.page.evaluate(() => (window as unknown as { bench: { endWindow(): Promise<unknown> } }).bench.endWindow())))) as PeerWindow[];
+  const settings = await host.evaluate(() => (window as unknown as { tabsfuHost: { settings: { maxStatsRecords: number; retentionDays: number; statsIntervalMs: number } } }).tabsfuHost.settings);
+
+  const streams = windows.flatMap((w) => w.streams);
+  const endStreams = last.flatMap((w) => w.streams);
+  const firstPss = samples[0].hostPssMB;
+  const lastPss = samples[samples.length - 1].hostPssMB;
+  const settled = samples.find((s) => s.minute >= 2) ?? samples[0];
+  const report = {
+    date: new Date().toISOString().slice(0, 10),
+    scenario: scenario.name,
+    hiddenMinutes: hiddenMs / 60_000,
+    hiddenConfirmed: samples.some((s) => s.hidden),
+    hostPssMB: { first: firstPss, atTwoMinutes: settled.hostPssMB, last: lastPss, growthSinceTwoMinutes: lastPss - settled.hostPssMB },
+    pageHeapMB: { first: samples[0].pageHeapMB, last: samples[samples.length - 1].pageHeapMB },
+    longestStallMs: Math.max(...streams.map((s) => s.maxGapMs ?? 0)),
+    arrival: summarize(streams.flatMap((s) => s.arrival)),
+    fps: { min: Math.min(...streams.map((s) => s.fps)), endMin: Math.min(...endStreams.map((s) => s.fps)) },
+    streamsAtEnd: { expected: PEERS * (PEERS - 1), flowing: endStreams.filter((s) => s.fps > 20).length },
+    telemetry: {
+      events: samples[samples.length - 1].events,
+      stats: samples[samples.length - 1].stats,
+      maxStatsRecords: settings.maxStatsRecords,
+      retentionDays: settings.retentionDays,
+      statsPerHourAtThisSize: (samples[samples.length - 1].stats - settled.stats) / ((samples[samples.length - 1].minute - settled.minute) / 60),
+    },
+    samples,
+  };
+  const verdicts = [
+    `host memory (PSS) grew ${report.hostPssMB.growthSinceTwoMinutes.toFixed(1)} MB from minute 2 to the end (target < 20 MB): ${report.hostPssMB.growthSinceTwoMinutes < 20 ? 'met' : 'MISSED'}`,
+    `longest stall a subscriber saw: ${report.longestStallMs.toFixed(0)} ms (target < 2000): ${report.longestStallMs < 2000 ? 'met' : 'MISSED'}`,
+    `streams carrying media at the end: ${report.streamsAtEnd.flowing} of ${report.streamsAtEnd.expected}: ${report.streamsAtEnd.flowing === report.streamsAtEnd.expected ? 'met' : 'MISSED'}`,
+    `host hidden ${report.hiddenMinutes.toFixed(1)} min (${report.hiddenConfirmed ? 'document.visibilityState was hidden' : 'NOT confirmed hidden'})`,
+    `telemetry: ${report.telemetry.events} events and ${report.telemetry.stats} stats records, ${report.telemetry.statsPerHourAtThisSize.toFixed(0)} stats records an hour; the limit of ${report.telemetry.maxStatsRecords} is reached after ${(report.telemetry.maxStatsRecords / report.telemetry.statsPerHourAtThisSize).toFixed(0)} h of such calls, records older than ${report.telemetry.retentionDays} days go first`,
+  ];
+  log(`\n${verdicts.join('\n')}`);
+  const out = path.resolve('bench/results');
+  fs.mkdirSync(out, { recursive: true });
+  fs.writeFileSync(path.join(out, 'soak-latest.json'), JSON.stringify({ ...report, verdicts }, null, 1));
+  log('wrote bench/results/soak-latest.json');
+  await system.leave(peers);
+  await system.stop();
+  await peerBrowser.browser.close();
+  www.close();
+}
+
+main().then(() => process.exit(0), (e) => {
+  console.error(e);
+  process.exit(1);
+});
