@@ -1,5 +1,6 @@
 import { defineConfig } from '@playwright/test';
 import { CHROMIUM_ARGS, chromiumPath } from './test/e2e/helpers/chromium';
+import { TEST_HOST_KEY } from './test/e2e/helpers/host-key';
 
 /** The port the end-to-end tests run tabsfu on, away from the default 7880 a developer may be using. */
 export const TEST_PORT = Number(process.env.TABSFU_TEST_PORT ?? 7891);
@@ -16,7 +17,7 @@ export default defineConfig({
     launchOptions: { executablePath: chromiumPath(), args: CHROMIUM_ARGS },
   },
   webServer: {
-    command: `node dist/node/server/main.js --port ${TEST_PORT} --public-url http://localhost:${TEST_PORT}`,
+    command: `node dist/node/server/main.js --port ${TEST_PORT} --public-url http://localhost:${TEST_PORT} --host-key ${TEST_HOST_KEY}`,
     url: `http://localhost:${TEST_PORT}/api/info`,
     reuseExistingServer: false,
     stdout: 'pipe',

@@ -2,7 +2,7 @@
 // The Rust wasm toolchain is set up by build-wasm.mjs, when it builds.
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { aptInstall, canApt, run } from './lib/system.mjs';
+import { aptInstall, canApt, run, which } from './lib/system.mjs';
 
 const log = (msg) => console.log(`[setup] ${msg}`);
 
@@ -36,4 +36,18 @@ export function ensureChromium() {
   throw new SetupError(
     'Chromium is needed and was not found. Install it (Debian/Ubuntu: sudo apt-get install chromium) or set CHROMIUM=/path/to/chrome.',
   );
+}
+
+/** Debian's coturn (for --turn, and for the test that calls across NATs through it). */
+export function ensureCoturn() {
+  if (existsSync('/usr/bin/turnserver')) return '/usr/bin/turnserver';
+  if (canApt() && aptInstall(['coturn'], log) && existsSync('/usr/bin/turnserver')) return '/usr/bin/turnserver';
+  throw new SetupError('coturn is needed and was not found. Install it (Debian/Ubuntu: sudo apt-get install coturn).');
+}
+
+/** What the network tests need to build namespaces with NAT: iproute2 and iptables. */
+export function ensureNetworkTools() {
+  const missing = [['ip', 'iproute2'], ['iptables', 'iptables']].filter(([cmd]) => !which(cmd)).map(([, pkg]) => pkg);
+  if (missing.length && canApt()) aptInstall(missing, log);
+  return ['ip', 'iptables'].every((cmd) => which(cmd));
 }

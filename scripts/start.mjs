@@ -4,12 +4,13 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { build, root } from './build.mjs';
-import { ensureChromium } from './setup.mjs';
+import { ensureChromium, ensureCoturn } from './setup.mjs';
 
 const args = process.argv.slice(2);
 try {
   await build({ pages: !args.includes('--dev') });
   if (args.includes('--headless-host') && !args.some((a) => a.startsWith('--chromium'))) process.env.CHROMIUM = ensureChromium();
+  if (args.includes('--turn')) ensureCoturn();
 } catch (e) {
   console.error(`tabsfu could not start: ${e.message}`);
   process.exit(1);

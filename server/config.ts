@@ -1,5 +1,7 @@
 // Server options: every option with its default, read once from flags and environment.
 import os from 'node:os';
+import { newHostKey } from './host-key.js';
+import { DEFAULT_TURN_TTL_SECONDS, isTurnUrl } from './ice-servers.js';
 
 export interface ServerOptions {
   /** TCP port for HTTP, the signal WebSockets and the host link. Default 7880 (LiveKit's). Env PORT, flag --port. */
@@ -26,6 +28,22 @@ export interface ServerOptions {
   webhookUrls: string[];
   /** The API key whose secret signs webhooks. Default the first key. Flag --webhook-key. */
   webhookKey: string;
+  /**
+   * The secret a tab needs to open /host and become a host. Default: a new random key at each start, printed in the
+   * host URL. Flag --host-key, env TABSFU_HOST_KEY.
+   */
+  hostKey: string;
+  /**
+   * STUN and TURN servers for the host page and every client (stun:, turn:, turns: URLs). Default none: only peers
+   * that reach the host directly can call. Flag --ice-server (repeatable), env TABSFU_ICE_SERVERS (comma-separated).
+   */
+  iceServers: string[];
+  /** The TURN server's shared secret (coturn `static-auth-secret`), to mint credentials. Flag --turn-secret, env TABSFU_TURN_SECRET. */
+  turnSecret?: string;
+  /** How long minted TURN credentials are valid, seconds. Default 43200 (12 h). Flag --turn-ttl. */
+  turnTtlSeconds: number;
+  /** Start Debian's coturn beside the server, on port 3478, and use it. Default off. Flag --turn. */
+  turn: boolean;
 }
 
 export const DEFAULT_PORT = 7880;
@@ -54,6 +72,8 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv): ServerOptio
     chromium: (flags.get('chromium') as string | undefined) ?? env.CHROMIUM,
     webhookUrls: readWebhookUrls(flags.get('webhook') ?? env.TABSFU_WEBHOOK_URLS),
     webhookKey,
+    hostKey: readHostKey(flags.get('host-key') ?? env.TABSFU_HOST_KEY),
+    ...readIce(flags, env),
   };
 }
 
@@ -79,6 +99,29 @@ function readKeys(flags: Map<string, string | true>, env: NodeJS.ProcessEnv): Re
     return keys;
   }
   return { ...DEFAULT_KEYS };
+}
+
+function readIce(flags: Map<string, string | true>, env: NodeJS.ProcessEnv): Pick<ServerOptions, 'iceServers' | 'turnSecret' | 'turnTtlSeconds' | 'turn'> {
+  const list = flags.get('ice-server') ?? env.TABSFU_ICE_SERVERS;
+  const iceServers = typeof list === 'string' ? list.split(',').map((u) => u.trim()).filter(Boolean) : [];
+  for (const u of iceServers) {
+    if (!/^(stun|turns?):[^\s]+$/i.test(u)) throw new ConfigError(`--ice-server must be a stun:, turn: or turns: URL: ${u}`);
+  }
+  const secret = flags.get('turn-secret') ?? env.TABSFU_TURN_SECRET;
+  const turnSecret = typeof secret === 'string' && secret ? secret : undefined;
+  const turn = flags.has('turn');
+  if (iceServers.some(isTurnUrl) && !turnSecret && !turn) throw new ConfigError('a turn: server needs --turn-secret (the secret of its use-auth-secret setting) to mint credentials');
+  const ttl = Number(flags.get('turn-ttl') ?? DEFAULT_TURN_TTL_SECONDS);
+  if (!Number.isInteger(ttl) || ttl < 60) throw new ConfigError('--turn-ttl must be a whole number of seconds, at least 60');
+  return { iceServers, turnSecret, turnTtlSeconds: ttl, turn };
+}
+
+function readHostKey(value: string | true | undefined): string {
+  if (value === undefined) return newHostKey();
+  if (typeof value !== 'string' || value.length < 8 || !/^[\w.~-]+$/.test(value)) {
+    throw new ConfigError('--host-key must be at least 8 characters of letters, digits, "-", "_", "." or "~"');
+  }
+  return value;
 }
 
 function readWebhookUrls(value: string | true | undefined): string[] {
@@ -123,9 +166,9 @@ function parseFlags(argv: string[]): Map<string, string | true> {
   return flags;
 }
 
-const VALUE_FLAGS = new Set(['port', 'bind', 'api-key', 'api-secret', 'public-url', 'chromium', 'webhook', 'webhook-key']);
-const REPEATABLE_FLAGS = new Set(['webhook']);
-const BARE_FLAGS = new Set(['headless-host', 'dev', 'no-dev-tokens']);
+const VALUE_FLAGS = new Set(['port', 'bind', 'api-key', 'api-secret', 'public-url', 'chromium', 'webhook', 'webhook-key', 'host-key', 'ice-server', 'turn-secret', 'turn-ttl']);
+const REPEATABLE_FLAGS = new Set(['webhook', 'ice-server']);
+const BARE_FLAGS = new Set(['headless-host', 'dev', 'no-dev-tokens', 'turn']);
 
 function defaultPublicUrl(port: number): string {
   for (const addrs of Object.values(os.networkInterfaces())) {

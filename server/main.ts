@@ -7,8 +7,11 @@ import { WebSocketServer } from 'ws';
 import { CLOSE_CODE, HOST_LINK_PATH } from '../src/shared/relay-protocol.js';
 import { ConfigError, readOptions, type ServerOptions } from './config.js';
 import { launchHeadlessHost, type HeadlessHost } from './headless-host.js';
+import { HOST_KEY_PARAM, isHostKey, refuseHostPage } from './host-key.js';
 import { handleApi } from './http-api.js';
-import { builtPages, devPages, type PageHandler } from './pages.js';
+import { mintIceServers } from './ice-servers.js';
+import { startTurn } from './turn-server.js';
+import { builtPages, devPages, pageFor, type PageHandler } from './pages.js';
 import { Relay, truncateReason } from './relay.js';
 import { admit, answerValidate, refuseUpgrade, requestUrl, signalPathOf } from './signal-upgrade.js';
 import { DEFAULT_WEBHOOK_OPTIONS, WebhookNotifier } from './webhooks.js';
@@ -18,16 +21,22 @@ export const TABSFU_VERSION = '0.1.0';
 
 export interface RunningServer {
   port: number;
+  /** The host page's URL with the host key: whoever opens it can host. */
+  hostUrl: string;
   close(): Promise<void>;
 }
 
 export async function startServer(options: ServerOptions, projectRoot: string, log = console.log): Promise<RunningServer> {
+  const turn = options.turn ? await startTurn(new URL(options.publicUrl).hostname, options.turnSecret, log) : null;
+  if (turn) options = { ...options, iceServers: [...options.iceServers, ...turn.urls], turnSecret: turn.secret };
   const webhooks = options.webhookUrls.length
     ? new WebhookNotifier({ ...DEFAULT_WEBHOOK_OPTIONS, urls: options.webhookUrls, apiKey: options.webhookKey, apiSecret: options.keys[options.webhookKey] }, { warn: log })
     : null;
-  const relay = new Relay(TABSFU_VERSION, options.publicUrl, { info: log, warn: log }, (body) => webhooks?.notify(body));
+  const ice = { urls: options.iceServers, turnSecret: options.turnSecret, ttlSeconds: options.turnTtlSeconds };
+  const relay = new Relay(TABSFU_VERSION, options.publicUrl, { info: log, warn: log }, (body) => webhooks?.notify(body), (session) => mintIceServers(ice, session));
   const pages: PageHandler = options.dev ? await devPages(projectRoot) : builtPages(path.join(projectRoot, 'dist', 'web'));
   const hostPageUrl = () => `http://localhost:${port}/host`;
+  const hostKeyUrl = () => `${hostPageUrl()}?${HOST_KEY_PARAM}=${options.hostKey}`;
   const hostAvailable = (room: string) => relay.hostFor(room) !== null;
 
   const server = http.createServer(async (req, res) => {
@@ -40,6 +49,10 @@ export async function startServer(options: ServerOptions, projectRoot: string, l
       }
       const api = { options, version: TABSFU_VERSION, hostCount: () => relay.hostCount, cutSignal: (room: string, identity: string) => relay.cutSignal(room, identity) };
       if (await handleApi(req, res, url, api)) return;
+      if (pageFor(url.pathname) === 'host.html') {
+        const given = url.searchParams.get(HOST_KEY_PARAM);
+        if (!isHostKey(given, options.hostKey)) return refuseHostPage(res, given !== null, req.headers.host);
+      }
       await pages(req, res, url.pathname);
     } catch (e) {
       log(`request ${req.url} failed: ${(e as Error).stack ?? e}`);
@@ -57,6 +70,11 @@ export async function startServer(options: ServerOptions, projectRoot: string, l
       const origin = req.headers.origin;
       if (origin && new URL(origin).host !== req.headers.host) {
         refuseUpgrade(socket, { kind: 'refuse', status: 403, reason: 'host links are accepted from this server\'s own pages only' });
+        return;
+      }
+      // accepted, then closed with the reason, so that the host page can show it (a refused upgrade has none)
+      if (!isHostKey(url.searchParams.get(HOST_KEY_PARAM), options.hostKey)) {
+        sockets.handleUpgrade(req, socket, head, (ws) => ws.close(CLOSE_CODE.hostKey, 'wrong host key: open the host URL the server printed'));
         return;
       }
       sockets.handleUpgrade(req, socket, head, (ws) => relay.attachHost(ws));
@@ -87,19 +105,21 @@ export async function startServer(options: ServerOptions, projectRoot: string, l
   const port = (server.address() as { port: number }).port;
 
   let headless: HeadlessHost | null = null;
-  if (options.headlessHost) headless = await launchHeadlessHost(hostPageUrl(), options.chromium, log);
+  if (options.headlessHost) headless = await launchHeadlessHost(hostKeyUrl(), options.chromium, log);
 
   return {
     port,
+    hostUrl: hostKeyUrl(),
     async close() {
       await headless?.close();
+      turn?.stop();
       for (const ws of sockets.clients) ws.terminate();
       await new Promise<void>((r) => server.close(() => r()));
     },
   };
 }
 
-function banner(options: ServerOptions, port: number): string {
+function banner(options: ServerOptions, port: number, hostUrl: string): string {
   const local = `http://localhost:${port}`;
   const publicBase = options.port === 0 ? options.publicUrl.replace(/:0$/, `:${port}`) : options.publicUrl;
   const [apiKey, secret] = Object.entries(options.keys)[0];
@@ -107,12 +127,16 @@ function banner(options: ServerOptions, port: number): string {
     `tabsfu ${TABSFU_VERSION} listening on ${local}`,
     options.headlessHost
       ? '  host:  a headless Chromium host tab is running'
-      : `  host:  open ${local}/host in Chromium or Chrome and keep that tab open (or restart with --headless-host)`,
+      : `  host:  open ${hostUrl} in Chromium or Chrome and keep that tab open (or restart with --headless-host);\n` +
+        '         the key in it lets a tab host, and so receive everyone\'s media: do not share it',
     `  join:  share ${publicBase}/join/<room> — anyone who opens it enters a name and is in the call`,
     `  apps:  new Room().connect('ws://localhost:${port}', token) with a token signed by key "${apiKey}"` +
       (apiKey === 'devkey' && secret === 'secret' ? ', secret "secret"' : ''),
     options.devTokens ? `  dev tokens: GET ${local}/api/token?room=<room>&name=<name>` : '  dev tokens: off',
     options.webhookUrls.length ? `  webhooks: ${options.webhookUrls.join(', ')}, signed by key "${options.webhookKey}"` : '  webhooks: none (--webhook URL)',
+    options.iceServers.length || options.turn
+      ? `  ice:   ${[...options.iceServers, ...(options.turn ? ['coturn (--turn)'] : [])].join(', ')}`
+      : '  ice:   none: only peers that reach this machine directly can call (--ice-server, --turn)',
   ].join('\n');
 }
 
@@ -129,7 +153,7 @@ async function main(): Promise<void> {
   }
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
   const running = await startServer(options, root);
-  console.log(banner(options, running.port));
+  console.log(banner(options, running.port, running.hostUrl));
   const stop = () => { running.close().finally(() => process.exit(0)); };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { securityHeaders } from './security-headers.js';
 
 /** Which HTML entry a path opens: the landing page, the host page, or the join page of a room. */
 export function pageFor(pathname: string): 'index.html' | 'host.html' | 'join.html' | null {
@@ -31,7 +32,7 @@ export function builtPages(root: string): PageHandler {
   if (!fs.existsSync(path.join(root, 'host.html'))) {
     throw new Error(`no built pages in ${root}: run "npm run build" (npm start does it for you)`);
   }
-  return (_req, res, pathname) => {
+  return (req, res, pathname) => {
     const page = pageFor(pathname);
     const rel = page ?? decodeURIComponent(pathname).replace(/^\/+/, '');
     const file = path.resolve(root, rel);
@@ -41,6 +42,7 @@ export function builtPages(root: string): PageHandler {
     }
     const immutable = rel.startsWith('assets/');
     res.writeHead(200, {
+      ...securityHeaders(req.headers.host),
       'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
       'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
     });
@@ -56,7 +58,8 @@ export async function devPages(projectRoot: string): Promise<PageHandler> {
     const page = pageFor(pathname);
     if (page) {
       const html = await vite.transformIndexHtml(pathname, fs.readFileSync(path.join(projectRoot, page), 'utf8'));
-      res.writeHead(200, { 'content-type': TYPES['.html'] }).end(html);
+      // Vite's client script and its hot-reload socket are same-origin, which the policy allows
+      res.writeHead(200, { ...securityHeaders(req.headers.host, true), 'content-type': TYPES['.html'] }).end(html);
       return;
     }
     vite.middlewares(req, res, () => res.writeHead(404).end('not found'));

@@ -7,6 +7,7 @@ import {
   frameSignal,
   unframeSignal,
   type HostToServer,
+  type IceServerConfig,
   type JoinParams,
   type ServerToHost,
 } from '../src/shared/relay-protocol.js';
@@ -45,6 +46,8 @@ export class Relay {
     private readonly log: RelayLog,
     /** Where the host's webhook events go (the notifier); by default nowhere. */
     private readonly onWebhook: (body: string) => void = () => {},
+    /** ICE servers (with fresh TURN credentials) for a session of that name; by default none. */
+    private readonly iceServers: (session: string) => IceServerConfig[] = () => [],
   ) {}
 
   get hostCount(): number {
@@ -75,6 +78,7 @@ export class Relay {
       return;
     }
     const conn: ClientConn = { id: this.nextConn++, ws, host, room: join.room, identity: join.identity };
+    join = { ...join, iceServers: this.iceServers(`client-${conn.id}`) };
     this.conns.set(conn.id, conn);
     host.conns.add(conn.id);
     // a room belongs to its host from the first connection on, so that later joiners meet the same host
@@ -130,7 +134,7 @@ export class Relay {
           return;
         }
         host.ready = true;
-        this.toHost(host, { kind: 'welcome', version: RELAY_PROTOCOL_VERSION, hostId: host.id, serverVersion: this.serverVersion, publicUrl: this.publicUrl });
+        this.toHost(host, { kind: 'welcome', version: RELAY_PROTOCOL_VERSION, hostId: host.id, serverVersion: this.serverVersion, publicUrl: this.publicUrl, iceServers: this.iceServers(host.id) });
         this.log.info(`${host.id} connected (${this.hostCount} host tab${this.hostCount === 1 ? '' : 's'} open)`);
         return;
       case 'close-client': {

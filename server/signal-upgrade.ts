@@ -67,6 +67,8 @@ export async function admit(
       sdkVersion: q.get('version') ?? '',
       browser: q.get('browser') ?? undefined,
       browserVersion: q.get('browser_version') ?? undefined,
+      // the relay mints these for the connection it opens
+      iceServers: [],
     },
   };
 }

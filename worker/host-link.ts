@@ -1,6 +1,7 @@
 // The worker's WebSocket to the server: every relayed client connection arrives over it. When the server
 // restarts, the link reconnects by itself; rooms on this host end, because their clients' connections ended.
 import {
+  CLOSE_CODE,
   type HostToServer,
   RELAY_PROTOCOL_VERSION,
   type ServerToHost,
@@ -42,6 +43,8 @@ export class HostLink {
       this.ws = null;
       const why = e.reason || `closed with code ${e.code}`;
       this.handlers.stateChanged('closed', why);
+      // a wrong key stays wrong: trying again would only knock on the door every 10 s
+      if (e.code === CLOSE_CODE.hostKey) this.stopped = true;
       if (this.stopped) return;
       log.warn(`link to the server closed (${why}); retrying in ${this.retryMs} ms`);
       setTimeout(() => this.connect(), this.retryMs);

@@ -38,6 +38,7 @@ export class Sfu {
       welcome: (m) => {
         this.view.hostId = m.hostId;
         this.view.publicUrl = m.publicUrl;
+        void this.services.commands.setIceServers(m.iceServers ?? [], this.services.settings.iceTransportPolicy);
         this.viewChanged();
       },
       clientOpen: (m) => this.clientOpen(m),

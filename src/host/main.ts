@@ -34,6 +34,7 @@ function readSettings(search: string): HostSettings {
     retentionDays: ms('retentionDays', 0.00001),
     maxStatsRecords: ms('maxStatsRecords', 100),
     publishCodecs: codecList(q.get('publishCodecs')),
+    iceTransportPolicy: q.get('iceTransportPolicy') === 'relay' ? 'relay' : 'all',
   };
 }
 
@@ -58,7 +59,9 @@ async function main(): Promise<void> {
   const peers = new PeerHost(worker, api);
   const channel = new MessageChannel();
   Comlink.expose(peers, channel.port1);
-  const linkUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${HOST_LINK_PATH}`;
+  // the host key the server gave this page in its URL (/host?key=…) opens the link too
+  const key = new URLSearchParams(location.search).get('key') ?? '';
+  const linkUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${HOST_LINK_PATH}?key=${encodeURIComponent(key)}`;
   await api.start(Comlink.transfer(channel.port2, [channel.port2]), settings, linkUrl, Comlink.proxy((view) => page.render(view)));
   act = (action) => api.hostAction(action);
   const dashboard = document.createElement('section');

@@ -2,6 +2,7 @@
 // out the worker's commands. It never sees a frame: receivers get RTCRtpScriptTransforms that run in the
 // worker, and subscriber senders' encoded streams are transferred to the worker when they are created.
 import * as Comlink from 'comlink';
+import type { IceServerConfig } from '../shared/relay-protocol';
 import type {
   CodecChoice,
   DownOffer,
@@ -35,6 +36,15 @@ const RTC_CONFIG: RTCConfiguration = { bundlePolicy: 'max-bundle', rtcpMuxPolicy
 
 export class PeerHost implements PeerCommands {
   private peers = new Map<string, Peers>();
+  private ice: Pick<RTCConfiguration, 'iceServers' | 'iceTransportPolicy'> = { iceServers: [], iceTransportPolicy: 'all' };
+
+  setIceServers(servers: IceServerConfig[], policy: 'all' | 'relay'): void {
+    this.ice = { iceServers: servers.map((s) => ({ urls: s.urls, username: s.username, credential: s.credential })), iceTransportPolicy: policy };
+    // fresh TURN credentials for connections already open, so that their next ICE restart can use them
+    for (const pc of this.allConnections()) {
+      if (pc.connectionState !== 'closed') pc.setConfiguration({ ...pc.getConfiguration(), ...this.ice });
+    }
+  }
 
   constructor(private readonly worker: Worker, private readonly api: Comlink.Remote<WorkerApi>) {}
 
@@ -181,7 +191,7 @@ export class PeerHost implements PeerCommands {
   }
 
   private connection(pid: string, side: PeerSide): RTCPeerConnection {
-    const pc = new RTCPeerConnection(RTC_CONFIG);
+    const pc = new RTCPeerConnection({ ...RTC_CONFIG, ...this.ice });
     pc.onicecandidate = (e) => void this.api.localCandidate(pid, side, e.candidate ? e.candidate.toJSON() : null);
     pc.onconnectionstatechange = () => void this.api.peerState(pid, side, pc.connectionState);
     return pc;

@@ -1,5 +1,6 @@
 // The typed bridge between the host page (which owns the RTCPeerConnections, since workers have none) and the
 // host worker (which owns everything else). Both directions go through comlink; no frame ever crosses it.
+import type { IceServerConfig } from './relay-protocol';
 import type { TrackSummary, EventQuery, TelemetryEvent, TelemetryStatus, TrackStatRecord } from './telemetry-records';
 
 /** "up" is the participant's publisher connection (media to the host); "down" its subscriber connection. */
@@ -40,6 +41,8 @@ export interface DownOffer {
 
 /** Commands the worker gives the page. Every method acts on the connections of one participant (`pid`). */
 export interface PeerCommands {
+  /** STUN/TURN servers for the host's connections, from the server's welcome: new ones use them, open ones switch. */
+  setIceServers(servers: IceServerConfig[], policy: 'all' | 'relay'): void;
   /** Creates the subscriber connection with its `_reliable` and `_lossy` data channels. */
   openDown(pid: string): Promise<void>;
   /** Adds a sendonly slot (transceiver) whose frames the worker writes; resolves once the worker holds its streams. */
@@ -96,6 +99,12 @@ export interface HostSettings {
    * forwarded frame loses, so their colours shift (ARCHITECTURE.md, "Colour"). ?publishCodecs=h264,vp8
    */
   publishCodecs: string[];
+  /**
+   * Which ICE candidates the host's own connections use: 'all' (default), or 'relay' to go only through the TURN
+   * servers, so that participants never learn the host's addresses (needs --ice-server with a TURN server).
+   * ?iceTransportPolicy=relay
+   */
+  iceTransportPolicy: 'all' | 'relay';
 }
 
 /** Codec names the `publishCodecs` setting takes, and their mime types. */
@@ -116,6 +125,7 @@ export const DEFAULT_HOST_SETTINGS: HostSettings = {
   retentionDays: 7,
   maxStatsRecords: 500_000,
   publishCodecs: ['video/H264'],
+  iceTransportPolicy: 'all',
 };
 
 /** A subscriber's PLI/FIR count on one slot since the last report. */

@@ -29,6 +29,13 @@ export interface TokenRoomConfig {
   maxParticipants?: number;
 }
 
+/** An RTCIceServer as JSON: what the host page and clients are given (TURN credentials minted per session). */
+export interface IceServerConfig {
+  urls: string[];
+  username?: string;
+  credential?: string;
+}
+
 /** What the server has verified about a connecting client, and what the client asked for in its URL. */
 export interface JoinParams {
   room: string;
@@ -52,6 +59,8 @@ export interface JoinParams {
   sdkVersion: string;
   browser?: string;
   browserVersion?: string;
+  /** STUN/TURN servers for this session, for JoinResponse and ReconnectResponse; empty when none are configured. */
+  iceServers: IceServerConfig[];
 }
 
 export type ServerToHost =
@@ -62,6 +71,8 @@ export type ServerToHost =
       serverVersion: string;
       /** Base URL that other machines can open, e.g. http://192.168.1.20:7880 */
       publicUrl: string;
+      /** STUN/TURN servers for the host page's own connections. */
+      iceServers: IceServerConfig[];
     }
   | { kind: 'client-open'; conn: number; join: JoinParams }
   | { kind: 'client-closed'; conn: number; code: number; reason: string };
@@ -89,6 +100,8 @@ export const CLOSE_CODE = {
   sessionEnded: 4003,
   /** No host tab is open; the reason says to open /host. */
   noHost: 4004,
+  /** A host link without the host key (or with a wrong one): this tab may not host. */
+  hostKey: 4005,
 } as const;
 
 /** Prefixes a signal payload with its connection id. */

@@ -2,6 +2,7 @@ import type { Page } from '@playwright/test';
 import { inRoom } from './helpers/app';
 import { COLORS, type Peer, waitToSeeAndHear } from './helpers/peer';
 import { waitForHostCount } from './helpers/host';
+import { hostPageUrl } from './helpers/host-key';
 import { eventsIn, storedEvents, storedStats } from './helpers/telemetry';
 import { expect, test } from './fixtures';
 
@@ -70,13 +71,13 @@ test('retention keeps the newest stats within the size limit and deletes what is
   const before = await storedStats(host.page);
   const newest = before.map((s) => s.seq!).sort((a, b) => b - a).slice(0, 100);
 
-  await host.page.goto(`${baseURL}/host?maxStatsRecords=100`);
+  await host.page.goto(hostPageUrl(baseURL!, '?maxStatsRecords=100'));
   await host.page.getByTestId('link-status').filter({ hasText: 'serving as' }).waitFor();
   await expect.poll(async () => (await storedStats(host.page)).map((s) => s.seq!).sort((a, b) => b - a)).toEqual(newest);
 
   // a retention of 3.6 s (0.00004 days): everything written before it is gone on the next start
   await host.page.waitForTimeout(4000);
-  await host.page.goto(`${baseURL}/host?retentionDays=0.00004`);
+  await host.page.goto(hostPageUrl(baseURL!, '?retentionDays=0.00004'));
   await host.page.getByTestId('link-status').filter({ hasText: 'serving as' }).waitFor();
   await expect.poll(async () => (await storedStats(host.page)).length).toBe(0);
   expect((await eventsIn(host.page, call.room)).length).toBe(0);
@@ -109,7 +110,7 @@ test('a host opening a version 1 database upgrades it and keeps its records', as
     open.onerror = () => reject(open.error);
   }));
 
-  await page.goto(`${baseURL}/host`);
+  await page.goto(hostPageUrl(baseURL!));
   await page.getByTestId('link-status').filter({ hasText: 'serving as' }).waitFor();
   try {
     expect(await page.evaluate(() => new Promise((resolve) => {

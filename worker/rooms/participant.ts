@@ -24,7 +24,7 @@ import {
   type UpdateSubscription,
   type UpdateTrackSettings,
 } from '@livekit/protocol';
-import { CLOSE_CODE, type JoinParams } from '../../src/shared/relay-protocol';
+import { CLOSE_CODE, type IceServerConfig, type JoinParams } from '../../src/shared/relay-protocol';
 import type { IceCandidateJson, PeerSide, PeerState } from '../../src/shared/host-bridge';
 import { newSid } from '../ids';
 import { logger } from '../log';
@@ -86,6 +86,8 @@ export class Participant {
   readonly migratedIn: boolean;
   /** A simulated failure for the next resume (livekit-client's disconnect-signal-on-resume scenarios). */
   resumeDrill: 'after-reconnect' | 'before-messages' | null = null;
+  /** The STUN/TURN servers of its latest session, for the JoinResponse. */
+  readonly iceServers: IceServerConfig[];
   /** Copies of the participant this one migrated in for, whose sids republished tracks take over. */
   private adoptable: UpTrack[];
   readonly up: UpPeer;
@@ -111,6 +113,7 @@ export class Participant {
     this.grants = join.grants;
     this.clientProtocol = join.clientProtocol;
     this.autoSubscribe = join.autoSubscribe;
+    this.iceServers = join.iceServers ?? [];
     this.session = session;
     this.up = new UpPeer(this.sid, room.commands, room.settings.publishCodecs);
     this.down = new DownPeer(this.sid, room.commands, room.forwarder, room.settings.route, (sdp, id, midToTrackId) =>

@@ -2,6 +2,7 @@
 import {
   DisconnectReason,
   Codec,
+  ICEServer,
   JoinResponse,
   LeaveRequest,
   MuteTrackRequest,
@@ -10,7 +11,7 @@ import {
   ReconnectResponse,
   TrackInfo,
 } from '@livekit/protocol';
-import { CLOSE_CODE, type JoinParams, type TokenRoomConfig } from '../../src/shared/relay-protocol';
+import { CLOSE_CODE, type IceServerConfig, type JoinParams, type TokenRoomConfig } from '../../src/shared/relay-protocol';
 import type { RoomView } from '../../src/shared/host-bridge';
 import type { Room as RoomInfo } from '@livekit/protocol';
 import { newSid } from '../ids';
@@ -122,7 +123,7 @@ export class Room implements RoomContext {
       if (!existing || existing.isClosed || existing.migrating || (params.sid && params.sid !== existing.sid)) {
         return { kind: 'refused', reason: DisconnectReason.STATE_MISMATCH, message: 'nothing to resume: join again', action: LeaveRequest_Action.RECONNECT };
       }
-      this.resume(existing, session);
+      this.resume(existing, session, params);
       return { kind: 'resumed', participant: existing };
     }
     if (existing?.migrating) return { kind: 'joined', participant: this.migrateIn(existing, params, session) };
@@ -197,7 +198,7 @@ export class Room implements RoomContext {
     this.remove(p, DisconnectReason.CONNECTION_TIMEOUT);
   }
 
-  private resume(p: Participant, session: SignalSink): void {
+  private resume(p: Participant, session: SignalSink, params: JoinParams): void {
     const old = p.session;
     p.session = session;
     if (old && old !== session) old.close(1000, 'resumed on a new connection');
@@ -210,7 +211,7 @@ export class Room implements RoomContext {
     session.send({
       case: 'reconnect',
       // the client resends the reliable data it sent after this sequence, which the drop may have lost
-      value: new ReconnectResponse({ iceServers: [], serverInfo: serverInfo(this.host.hostId, this.host.version), lastMessageSeq: p.data.lastReliableSeq }),
+      value: new ReconnectResponse({ iceServers: iceServers(params.iceServers), serverInfo: serverInfo(this.host.hostId, this.host.version), lastMessageSeq: p.data.lastReliableSeq }),
     });
     if (drill === 'after-reconnect') {
       session.close(CLOSE_CODE.goingAway, 'simulated: signal closed on resume');
@@ -233,6 +234,7 @@ export class Room implements RoomContext {
       fastPublish: p.grants.canPublish,
       pingInterval: PING_INTERVAL,
       pingTimeout: PING_TIMEOUT,
+      iceServers: iceServers(p.iceServers),
       // livekit-client publishes the codec an app asks for only when it is listed here, else the first listed
       enabledPublishCodecs: [...this.settings.publishCodecs, 'audio/opus'].map((mime) => new Codec({ mime })),
     });
@@ -398,3 +400,8 @@ function sourceName(source: number): string {
   return ['unknown', 'camera', 'microphone', 'screen_share', 'screen_share_audio'][source] ?? 'unknown';
 }
 
+
+/** The STUN/TURN servers the server minted for this session, as LiveKit's ICEServer messages. */
+function iceServers(servers: IceServerConfig[] | undefined): ICEServer[] {
+  return (servers ?? []).map((s) => new ICEServer({ urls: s.urls, username: s.username ?? '', credential: s.credential ?? '' }));
+}

@@ -1,6 +1,7 @@
 // The host tab for a test: its own browser context, the real host page, and a wait until the server
 // counts it as the only host, so that rooms cannot land on another test's host.
 import type { Browser, BrowserContext, Page } from '@playwright/test';
+import { hostPageUrl } from './host-key';
 
 export interface Host {
   context: BrowserContext;
@@ -25,7 +26,7 @@ export async function openHost(browser: Browser, baseUrl: string, query = '', op
   page.on('console', (m) => {
     if (m.type() === 'error' || m.type() === 'warning') console.log(`[host] ${m.text()}`);
   });
-  await page.goto(`${baseUrl}/host${query}`);
+  await page.goto(hostPageUrl(baseUrl, query));
   await page.getByTestId('link-status').filter({ hasText: 'serving as' }).waitFor({ timeout: 15_000 });
   await waitForHostCount(baseUrl, 1);
   return {

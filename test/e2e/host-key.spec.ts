@@ -1,0 +1,33 @@
+import { expect, test } from '@playwright/test';
+import { waitForHostCount } from './helpers/host';
+import { TEST_HOST_KEY, hostPageUrl } from './helpers/host-key';
+
+// A host tab receives everyone's media: without the key the server prints, no page may become one, wherever the
+// request comes from (these come from loopback, which earlier versions trusted by being there).
+test('a host page without the host key, or with a wrong one, is refused with a reason and never becomes a host', async ({ browser, baseURL }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  for (const url of [`${baseURL}/host`, `${baseURL}/host?route=decoy`, hostPageUrl(baseURL!, '', 'not-the-key-123')]) {
+    const res = await page.goto(url);
+    expect(res?.status(), url).toBe(403);
+    await expect(page.locator('h1')).toHaveText('The host page needs the host key');
+    await expect(page.locator('body')).toContainText('npm start');
+  }
+  // a page of this origin that opens the host link itself, with a wrong key, is closed with the reason
+  await page.goto(`${baseURL}/api/info`);
+  const closed = await page.evaluate((base) => new Promise<{ code: number; reason: string }>((resolve) => {
+    const ws = new WebSocket(`${base.replace('http', 'ws')}/_tabsfu/host-link?key=guess`);
+    ws.onclose = (e) => resolve({ code: e.code, reason: e.reason });
+  }), baseURL!);
+  expect(closed).toEqual({ code: 4005, reason: 'wrong host key: open the host URL the server printed' });
+  const info = (await (await fetch(`${baseURL}/api/info`)).json()) as { hosts: number };
+  expect(info.hosts).toBe(0);
+
+  // with the key, the same browser hosts
+  await page.goto(hostPageUrl(baseURL!));
+  await expect(page.getByTestId('link-status')).toContainText('serving as');
+  await waitForHostCount(baseURL!, 1);
+  expect(page.url()).toContain(`key=${TEST_HOST_KEY}`);
+  await context.close();
+  await waitForHostCount(baseURL!, 0);
+});
