@@ -122,7 +122,9 @@ async function main(): Promise<void> {
     `host memory (PSS) grew ${report.hostPssMB.growthSinceTwoMinutes.toFixed(1)} MB from minute 2 to the end (target < 20 MB): ${report.hostPssMB.growthSinceTwoMinutes < 20 ? 'met' : 'MISSED'}`,
     `longest stall a subscriber saw: ${report.longestStallMs.toFixed(0)} ms (target < 2000): ${report.longestStallMs < 2000 ? 'met' : 'MISSED'}`,
     `streams carrying media at the end: ${report.streamsAtEnd.flowing} of ${report.streamsAtEnd.expected}: ${report.streamsAtEnd.flowing === report.streamsAtEnd.expected ? 'met' : 'MISSED'}`,
-    `host hidden ${report.hiddenMinutes.toFixed(1)} min (${report.hiddenConfirmed ? 'document.visibilityState was hidden' : 'NOT confirmed hidden'})`,
+    report.hiddenConfirmed
+      ? `host hidden for ${report.hiddenMinutes.toFixed(1)} min (document.visibilityState was hidden)`
+      : 'host NOT hidden: its window was minimised, but this Chromium kept the page visible (headless pages stay visible; CDP has no visibility emulation)',
     `telemetry: ${report.telemetry.events} events and ${report.telemetry.stats} stats records, ${report.telemetry.statsPerHourAtThisSize.toFixed(0)} stats records an hour; the limit of ${report.telemetry.maxStatsRecords} is reached after ${(report.telemetry.maxStatsRecords / report.telemetry.statsPerHourAtThisSize).toFixed(0)} h of such calls, records older than ${report.telemetry.retentionDays} days go first`,
   ];
   log(`\n${verdicts.join('\n')}`);
