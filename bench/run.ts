@@ -164,18 +164,20 @@ async function main(): Promise<void> {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const json = { date, machine, quick, warmupMs: WARMUP_MS, windowMs: WINDOW_MS, results, micro };
   fs.writeFileSync(path.join(outDir, `run-${stamp}.json`), JSON.stringify(json, null, 1));
-  fs.writeFileSync(path.join(outDir, 'latest.json'), JSON.stringify(json, null, 1));
+  // only a whole run speaks for the README and the committed latest.*; a partial one (--only, --scenario, --set,
+  // --quick) writes partial.* beside them, so that a profiling run cannot replace the published figures
+  const partial = quick || only || scenarioFilter || [...args].some((a) => a.startsWith('--set='));
+  const name = partial ? 'partial' : 'latest';
+  fs.writeFileSync(path.join(outDir, `${name}.json`), JSON.stringify(json, null, 1));
   const html = renderChart(merged, micro, date, machine);
-  fs.writeFileSync(path.join(outDir, 'latest.html'), html);
+  fs.writeFileSync(path.join(outDir, `${name}.html`), html);
   const shot = await (await peerBrowser.browser.newContext({ viewport: { width: 1100, height: 800 } })).newPage();
   await shot.setContent(html);
-  await shot.screenshot({ path: path.join(outDir, 'latest.png'), fullPage: true });
-  // only a whole run speaks for the README; a partial one (--only, --scenario, --set) writes its files only
-  const partial = quick || only || scenarioFilter || [...args].some((a) => a.startsWith('--set='));
+  await shot.screenshot({ path: path.join(outDir, `${name}.png`), fullPage: true });
   if (!partial) updateReadme(path.resolve('README.md'), table, targets, date, machine);
   await peerBrowser.browser.close();
   www.close();
-  log(`\nwrote bench/results/latest.{json,html,png}${partial ? '' : ' and the README table'}`);
+  log(`\nwrote bench/results/${name}.{json,html,png}${partial ? '' : ' and the README table'}`);
 }
 
 function emptyResult(system: string, scenario: Scenario): CaseResult {

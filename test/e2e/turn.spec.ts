@@ -33,7 +33,12 @@ function selectedPairs(page: Page, which: 'host' | 'peer'): Promise<string[][]> 
   }, which);
 }
 
-test('behind NATs on three networks, the host and two peers call through TURN, and every connection is relayed', async () => {
+const CASES = [
+  { policy: 'all', title: 'behind NATs on three networks, the host and two peers call through TURN, and every connection is relayed' },
+  { policy: 'relay', title: 'a host set to iceTransportPolicy=relay uses only its relay candidates, and the call goes on' },
+] as const;
+
+for (const { policy, title } of CASES) test(title, async () => {
   test.skip(unavailable !== null, `needs a NAT lab: ${unavailable}`);
   let lab: NatLab | null = null;
   const browsers: Browser[] = [];
@@ -63,7 +68,7 @@ test('behind NATs on three networks, the host and two peers call through TURN, a
 
     const hostPage = await (await hostBrowser.newContext()).newPage();
     hostPage.on('console', (m) => { logs.host = (logs.host + `${m.type()}: ${m.text().slice(0, 300)}\n`).slice(-6000); });
-    await hostPage.goto(hostPageUrl(BASE));
+    await hostPage.goto(hostPageUrl(BASE, policy === 'relay' ? '?iceTransportPolicy=relay' : ''));
     await expect(hostPage.getByTestId('link-status')).toContainText('serving as');
     const room = `turn-${Date.now()}`;
     const ana = await joinPeer(anaBrowser, BASE, room, 'Ana', { color: COLORS.red, tone: 440 });
@@ -78,6 +83,8 @@ test('behind NATs on three networks, the host and two peers call through TURN, a
     const host = await selectedPairs(hostPage, 'host');
     expect(host, 'the host\'s four connections').toHaveLength(4);
     expect(relayed(host), `host pairs ${JSON.stringify(host)}`).toBe(true);
+    // with the relay policy the host's own side of every pair is its relay: nobody sees the host's addresses
+    if (policy === 'relay') expect(host.every(([local]) => local === 'relay'), `host pairs ${JSON.stringify(host)}`).toBe(true);
     for (const p of [ana, ben]) {
       const pairs = await selectedPairs(p.page, 'peer');
       expect(relayed(pairs), `${p.name}'s pairs ${JSON.stringify(pairs)}`).toBe(true);

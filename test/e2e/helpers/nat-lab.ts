@@ -45,8 +45,11 @@ function inNs(ns: string, ...args: string[]): void {
 }
 
 /** Builds the lab with `siteCount` sites; `chromiumPath` is the browser each site runs. */
+let labs = 0;
+
 export function createNatLab(siteCount: number, chromiumPath: string): NatLab {
-  const tag = (process.pid % 10000).toString(36);
+  // unique per lab, and short: interface names have at most 15 characters
+  const tag = `${(process.pid % 1296).toString(36)}${(labs++ % 36).toString(36)}`;
   const pub = `tsfu${tag}p`;
   const namespaces = [pub];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tabsfu-natlab-'));
