@@ -45,6 +45,16 @@ export function treePssBytes(root: number): number {
   return processTree(root).reduce((a, pid) => a + pssBytes(pid), 0);
 }
 
+/** Proportional set size by process role (browser, renderer, gpu-process, network.mojom…), bytes. */
+export function treePssByRole(root: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const pid of processTree(root)) {
+    const role = processRole(pid);
+    out[role] = (out[role] ?? 0) + pssBytes(pid);
+  }
+  return out;
+}
+
 function pssBytes(pid: number): number {
   try {
     const m = /^Pss:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { CDPSession, Page } from 'playwright-core';
 import { launchBrowser, launchPersistent, openPeers, serveWww, sleep, waitForFlow } from './harness.js';
-import { treePssBytes } from './machine.js';
+import { treePssByRole } from './machine.js';
 import { summarize, type PeerWindow } from './stats.js';
 import type { Scenario } from './systems/system.js';
 import { TabsfuSystem } from './systems/tabsfu.js';
@@ -23,7 +23,11 @@ interface Sample {
   minute: number;
   hidden: boolean;
   hostPssMB: number;
+  /** The same by process role, to tell the page's growth from the browser's (IndexedDB, caches). */
+  pssByRoleMB: Record<string, number>;
   pageHeapMB: number;
+  workerHeapMB: number;
+  workerBuffersMB: number;
   events: number;
   stats: number;
 }
@@ -32,6 +36,31 @@ interface Sample {
 async function pageHeapMB(cdp: CDPSession): Promise<number> {
   const { usedSize } = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number };
   return usedSize / 2 ** 20;
+}
+
+/**
+ * The host worker's V8 heap and the array buffers it holds outside that heap (encoded frames in flight among them), read
+ * through a CDP session on the worker target (the page session relays it: Playwright opens none for workers).
+ */
+async function workerHeap(cdp: CDPSession): Promise<() => Promise<{ heapMB: number; buffersMB: number }>> {
+  const sessionId = await new Promise<string>((resolve) => {
+    cdp.on('Target.attachedToTarget', (e: { sessionId: string; targetInfo: { type: string } }) => {
+      if (e.targetInfo.type === 'worker') resolve(e.sessionId);
+    });
+    void cdp.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: false });
+  });
+  let next = 1;
+  const waiting = new Map<number, (r: Record<string, number>) => void>();
+  cdp.on('Target.receivedMessageFromTarget', (e: { sessionId: string; message: string }) => {
+    if (e.sessionId !== sessionId) return;
+    const m = JSON.parse(e.message) as { id?: number; result?: Record<string, number> };
+    if (m.id !== undefined) waiting.get(m.id)?.(m.result ?? {});
+  });
+  return () => new Promise((resolve) => {
+    const id = next++;
+    waiting.set(id, (r) => resolve({ heapMB: (r.usedSize ?? 0) / 2 ** 20, buffersMB: (r.backingStorageSize ?? 0) / 2 ** 20 }));
+    void cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method: 'Runtime.getHeapUsage' }) });
+  });
 }
 
 async function telemetryCounts(page: Page): Promise<{ events: number; stats: number }> {
@@ -66,6 +95,7 @@ async function main(): Promise<void> {
   await waitForFlow(peers, scenario);
   const host = system.hostPage;
   const cdp = await host.context().newCDPSession(host);
+  const readWorkerHeap = await workerHeap(cdp);
   await Promise.all(peers.map((p) => p.page.evaluate(() => (window as unknown as { bench: { startWindow(): Promise<void> } }).bench.startWindow())));
   const started = Date.now();
   const samples: Sample[] = [];
@@ -79,9 +109,12 @@ async function main(): Promise<void> {
     }
     const hidden = await host.evaluate(() => document.visibilityState === 'hidden');
     const counts = await telemetryCounts(host);
-    const s: Sample = { minute: (Date.now() - started) / 60_000, hidden, hostPssMB: treePssBytes(system.sfuPids()[0]) / 2 ** 20, pageHeapMB: await pageHeapMB(cdp), ...counts };
+    const byRole = Object.entries(treePssByRole(system.sfuPids()[0])).map(([role, b]): [string, number] => [role, b / 2 ** 20]);
+    const hostPssMB = byRole.reduce((a, [, mb]) => a + mb, 0);
+    const worker = await readWorkerHeap();
+    const s: Sample = { workerHeapMB: worker.heapMB, workerBuffersMB: worker.buffersMB, minute: (Date.now() - started) / 60_000, hidden, hostPssMB, pssByRoleMB: Object.fromEntries(byRole), pageHeapMB: await pageHeapMB(cdp), ...counts };
     samples.push(s);
-    log(`  ${s.minute.toFixed(1)} min: host ${s.hidden ? 'hidden' : 'visible'}, PSS ${s.hostPssMB.toFixed(0)} MB, page heap ${s.pageHeapMB.toFixed(1)} MB, telemetry ${s.events} events / ${s.stats} stats`);
+    log(`  ${s.minute.toFixed(1)} min: host ${s.hidden ? 'hidden' : 'visible'}, PSS ${s.hostPssMB.toFixed(0)} MB (${Object.entries(s.pssByRoleMB).sort((a, b) => b[1] - a[1]).map(([r, mb]) => `${r} ${mb.toFixed(0)}`).join(', ')}), page heap ${s.pageHeapMB.toFixed(1)} MB, worker heap ${s.workerHeapMB.toFixed(1)} MB + buffers ${s.workerBuffersMB.toFixed(1)} MB, telemetry ${s.events} events / ${s.stats} stats`);
     await sleep(SAMPLE_MS);
   }
   if (hiddenAt) hiddenMs = Date.now() - hiddenAt;
@@ -104,7 +137,12 @@ async function main(): Promise<void> {
     hiddenMinutes: hiddenMs / 60_000,
     hiddenConfirmed: samples.some((s) => s.hidden),
     hostPssMB: { first: firstPss, atTwoMinutes: settled.hostPssMB, last: lastPss, growthSinceTwoMinutes: lastPss - settled.hostPssMB },
+    growthByRoleMB: Object.fromEntries(Object.entries(samples[samples.length - 1].pssByRoleMB)
+      .map(([role, mb]) => [role, mb - (settled.pssByRoleMB[role] ?? 0)])),
     pageHeapMB: { first: samples[0].pageHeapMB, last: samples[samples.length - 1].pageHeapMB },
+    workerHeapMB: { first: samples[0].workerHeapMB, atTwoMinutes: settled.workerHeapMB, last: samples[samples.length - 1].workerHeapMB },
+    heapGrowthSinceTwoMinutesMB: (samples[samples.length - 1].pageHeapMB + samples[samples.length - 1].workerHeapMB) - (settled.pageHeapMB + settled.workerHeapMB),
+    workerBuffersMB: { first: samples[0].workerBuffersMB, last: samples[samples.length - 1].workerBuffersMB },
     longestStallMs: Math.max(...streams.map((s) => s.maxGapMs ?? 0)),
     arrival: summarize(streams.flatMap((s) => s.arrival)),
     fps: { min: Math.min(...streams.map((s) => s.fps)), endMin: Math.min(...endStreams.map((s) => s.fps)) },
@@ -119,7 +157,9 @@ async function main(): Promise<void> {
     samples,
   };
   const verdicts = [
-    `host memory (PSS) grew ${report.hostPssMB.growthSinceTwoMinutes.toFixed(1)} MB from minute 2 to the end (target < 20 MB): ${report.hostPssMB.growthSinceTwoMinutes < 20 ? 'met' : 'MISSED'}`,
+    `host JS heap (page + worker) grew ${report.heapGrowthSinceTwoMinutesMB.toFixed(1)} MB from minute 2 to the end (target < 20 MB): ${report.heapGrowthSinceTwoMinutesMB < 20 ? 'met' : 'MISSED'}`,
+    `host memory (PSS, all its processes) grew ${report.hostPssMB.growthSinceTwoMinutes.toFixed(1)} MB from minute 2 to the end (${report.hostPssMB.growthSinceTwoMinutes < 20 ? 'under' : 'OVER'} 20 MB); by process: ${Object.entries(report.growthByRoleMB).sort((a, b) => b[1] - a[1]).map(([r, mb]) => `${r} ${mb >= 0 ? '+' : ''}${mb.toFixed(1)}`).join(', ')} MB`,
+    `host JS heaps, start → end: page ${report.pageHeapMB.first.toFixed(1)} → ${report.pageHeapMB.last.toFixed(1)} MB, worker ${report.workerHeapMB.first.toFixed(1)} → ${report.workerHeapMB.last.toFixed(1)} MB (+ array buffers ${report.workerBuffersMB.first.toFixed(1)} → ${report.workerBuffersMB.last.toFixed(1)} MB)`,
     `longest stall a subscriber saw: ${report.longestStallMs.toFixed(0)} ms (target < 2000): ${report.longestStallMs < 2000 ? 'met' : 'MISSED'}`,
     `streams carrying media at the end: ${report.streamsAtEnd.flowing} of ${report.streamsAtEnd.expected}: ${report.streamsAtEnd.flowing === report.streamsAtEnd.expected ? 'met' : 'MISSED'}`,
     report.hiddenConfirmed
