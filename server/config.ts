@@ -1,4 +1,5 @@
 // Server options: every option with its default, read once from flags and environment.
+import { isIP } from 'node:net';
 import os from 'node:os';
 import { newHostKey } from './host-key.js';
 import { DEFAULT_TURN_TTL_SECONDS, isTurnUrl } from './ice-servers.js';
@@ -44,6 +45,11 @@ export interface ServerOptions {
   turnTtlSeconds: number;
   /** Start Debian's coturn beside the server, on port 3478, and use it. Default off. Flag --turn. */
   turn: boolean;
+  /**
+   * For --turn behind a NAT with its ports forwarded: the public address coturn should advertise for its relays
+   * (coturn's external-ip). Default none: the machine's own addresses. Flag --turn-external-ip.
+   */
+  turnExternalIp?: string;
 }
 
 export const DEFAULT_PORT = 7880;
@@ -101,7 +107,7 @@ function readKeys(flags: Map<string, string | true>, env: NodeJS.ProcessEnv): Re
   return { ...DEFAULT_KEYS };
 }
 
-function readIce(flags: Map<string, string | true>, env: NodeJS.ProcessEnv): Pick<ServerOptions, 'iceServers' | 'turnSecret' | 'turnTtlSeconds' | 'turn'> {
+function readIce(flags: Map<string, string | true>, env: NodeJS.ProcessEnv): Pick<ServerOptions, 'iceServers' | 'turnSecret' | 'turnTtlSeconds' | 'turn' | 'turnExternalIp'> {
   const list = flags.get('ice-server') ?? env.TABSFU_ICE_SERVERS;
   const iceServers = typeof list === 'string' ? list.split(',').map((u) => u.trim()).filter(Boolean) : [];
   for (const u of iceServers) {
@@ -110,10 +116,18 @@ function readIce(flags: Map<string, string | true>, env: NodeJS.ProcessEnv): Pic
   const secret = flags.get('turn-secret') ?? env.TABSFU_TURN_SECRET;
   const turnSecret = typeof secret === 'string' && secret ? secret : undefined;
   const turn = flags.has('turn');
-  if (iceServers.some(isTurnUrl) && !turnSecret && !turn) throw new ConfigError('a turn: server needs --turn-secret (the secret of its use-auth-secret setting) to mint credentials');
+  if (iceServers.some(isTurnUrl) && !turnSecret) {
+    // with --turn alone the server picks coturn's secret; another TURN server would not know it
+    throw new ConfigError(turn
+      ? 'with --turn and another turn: server, give --turn-secret: one secret is used for both, so set it on that server too'
+      : 'a turn: server needs --turn-secret (the secret of its use-auth-secret setting) to mint credentials');
+  }
   const ttl = Number(flags.get('turn-ttl') ?? DEFAULT_TURN_TTL_SECONDS);
   if (!Number.isInteger(ttl) || ttl < 60) throw new ConfigError('--turn-ttl must be a whole number of seconds, at least 60');
-  return { iceServers, turnSecret, turnTtlSeconds: ttl, turn };
+  const external = flags.get('turn-external-ip');
+  if (external !== undefined && (typeof external !== 'string' || !isIP(external))) throw new ConfigError('--turn-external-ip must be an IP address');
+  if (external !== undefined && !turn) throw new ConfigError('--turn-external-ip is for the coturn that --turn starts');
+  return { iceServers, turnSecret, turnTtlSeconds: ttl, turn, turnExternalIp: external as string | undefined };
 }
 
 function readHostKey(value: string | true | undefined): string {
@@ -166,7 +180,7 @@ function parseFlags(argv: string[]): Map<string, string | true> {
   return flags;
 }
 
-const VALUE_FLAGS = new Set(['port', 'bind', 'api-key', 'api-secret', 'public-url', 'chromium', 'webhook', 'webhook-key', 'host-key', 'ice-server', 'turn-secret', 'turn-ttl']);
+const VALUE_FLAGS = new Set(['port', 'bind', 'api-key', 'api-secret', 'public-url', 'chromium', 'webhook', 'webhook-key', 'host-key', 'ice-server', 'turn-secret', 'turn-ttl', 'turn-external-ip']);
 const REPEATABLE_FLAGS = new Set(['webhook', 'ice-server']);
 const BARE_FLAGS = new Set(['headless-host', 'dev', 'no-dev-tokens', 'turn']);
 

@@ -1,6 +1,7 @@
 // tabsfu's server: serves the pages, checks tokens, and pipes each signal connection to a host tab.
 // It never touches media.
 import http from 'node:http';
+import type { Duplex } from 'node:stream';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
@@ -9,7 +10,7 @@ import { ConfigError, readOptions, type ServerOptions } from './config.js';
 import { launchHeadlessHost, type HeadlessHost } from './headless-host.js';
 import { HOST_KEY_PARAM, isHostKey, refuseHostPage } from './host-key.js';
 import { handleApi } from './http-api.js';
-import { mintIceServers } from './ice-servers.js';
+import { isTurnUrl, mintIceServers } from './ice-servers.js';
 import { startTurn } from './turn-server.js';
 import { builtPages, devPages, pageFor, type PageHandler } from './pages.js';
 import { Relay, truncateReason } from './relay.js';
@@ -27,14 +28,16 @@ export interface RunningServer {
 }
 
 export async function startServer(options: ServerOptions, projectRoot: string, log = console.log): Promise<RunningServer> {
-  const turn = options.turn ? await startTurn(new URL(options.publicUrl).hostname, options.turnSecret, log) : null;
+  const pages: PageHandler = options.dev ? await devPages(projectRoot) : builtPages(path.join(projectRoot, 'dist', 'web'));
+  const turn = options.turn ? await startTurn({ publicHost: new URL(options.publicUrl).hostname, secret: options.turnSecret, externalIp: options.turnExternalIp }, log) : null;
   if (turn) options = { ...options, iceServers: [...options.iceServers, ...turn.urls], turnSecret: turn.secret };
   const webhooks = options.webhookUrls.length
     ? new WebhookNotifier({ ...DEFAULT_WEBHOOK_OPTIONS, urls: options.webhookUrls, apiKey: options.webhookKey, apiSecret: options.keys[options.webhookKey] }, { warn: log })
     : null;
   const ice = { urls: options.iceServers, turnSecret: options.turnSecret, ttlSeconds: options.turnTtlSeconds };
-  const relay = new Relay(TABSFU_VERSION, options.publicUrl, { info: log, warn: log }, (body) => webhooks?.notify(body), (session) => mintIceServers(ice, session));
-  const pages: PageHandler = options.dev ? await devPages(projectRoot) : builtPages(path.join(projectRoot, 'dist', 'web'));
+  const relay = new Relay(TABSFU_VERSION, options.publicUrl, { info: log, warn: log }, (body) => webhooks?.notify(body), (session) => mintIceServers(ice, session),
+    // renewed at half their lifetime, so that a host tab never holds expired credentials
+    options.iceServers.some(isTurnUrl) && options.turnSecret ? (options.turnTtlSeconds * 1000) / 2 : null);
   const hostPageUrl = () => `http://localhost:${port}/host`;
   const hostKeyUrl = () => `${hostPageUrl()}?${HOST_KEY_PARAM}=${options.hostKey}`;
   const hostAvailable = (room: string) => relay.hostFor(room) !== null;
@@ -62,13 +65,12 @@ export async function startServer(options: ServerOptions, projectRoot: string, l
   });
 
   const sockets = new WebSocketServer({ noServer: true, maxPayload: 4 * 1024 * 1024 });
-  server.on('upgrade', async (req, socket, head) => {
-    socket.on('error', () => socket.destroy());
+  const upgrade = async (req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
     const url = requestUrl(req);
     if (url.pathname === HOST_LINK_PATH) {
       // only pages served by this server may become hosts: a page from another origin must not capture rooms
       const origin = req.headers.origin;
-      if (origin && new URL(origin).host !== req.headers.host) {
+      if (origin && originHost(origin) !== req.headers.host) {
         refuseUpgrade(socket, { kind: 'refuse', status: 403, reason: 'host links are accepted from this server\'s own pages only' });
         return;
       }
@@ -96,16 +98,32 @@ export async function startServer(options: ServerOptions, projectRoot: string, l
       return;
     }
     sockets.handleUpgrade(req, socket, head, (ws) => relay.attachClient(ws, admission.join));
+  };
+  server.on('upgrade', (req, socket, head) => {
+    socket.on('error', () => socket.destroy());
+    // one odd request must not take the server (and every call) down: it alone is refused
+    upgrade(req, socket, head).catch((e) => {
+      log(`upgrade ${req.url} failed: ${(e as Error).stack ?? e}`);
+      if (socket.writable) refuseUpgrade(socket, { kind: 'refuse', status: 400, reason: 'bad request' });
+      else socket.destroy();
+    });
   });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.bind, resolve);
-  });
-  const port = (server.address() as { port: number }).port;
 
   let headless: HeadlessHost | null = null;
-  if (options.headlessHost) headless = await launchHeadlessHost(hostKeyUrl(), options.chromium, log);
+  let port = options.port;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.bind, resolve);
+    });
+    port = (server.address() as { port: number }).port;
+    if (options.headlessHost) headless = await launchHeadlessHost(hostKeyUrl(), options.chromium, log);
+  } catch (e) {
+    // a server that cannot start leaves nothing running behind it
+    turn?.stop();
+    server.close();
+    throw e;
+  }
 
   return {
     port,
@@ -117,6 +135,15 @@ export async function startServer(options: ServerOptions, projectRoot: string, l
       await new Promise<void>((r) => server.close(() => r()));
     },
   };
+}
+
+/** The host:port of an Origin header, or null for "null" and anything else that is not a URL. */
+function originHost(origin: string): string | null {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return null;
+  }
 }
 
 function banner(options: ServerOptions, port: number, hostUrl: string): string {

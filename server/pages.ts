@@ -36,7 +36,8 @@ export function builtPages(root: string): PageHandler {
     const page = pageFor(pathname);
     const rel = page ?? decodeURIComponent(pathname).replace(/^\/+/, '');
     const file = path.resolve(root, rel);
-    if (!file.startsWith(root + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+    // pages open only through their routes (/host checks the host key first), never as /host.html
+    if ((!page && rel.endsWith('.html')) || !file.startsWith(root + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
       return;
     }

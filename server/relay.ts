@@ -18,6 +18,8 @@ interface HostLink {
   ready: boolean;
   rooms: Set<string>;
   conns: Set<number>;
+  /** Sends the host fresh ICE servers before its TURN credentials expire. */
+  iceRenewal?: ReturnType<typeof setInterval>;
 }
 
 interface ClientConn {
@@ -48,6 +50,11 @@ export class Relay {
     private readonly onWebhook: (body: string) => void = () => {},
     /** ICE servers (with fresh TURN credentials) for a session of that name; by default none. */
     private readonly iceServers: (session: string) => IceServerConfig[] = () => [],
+    /**
+     * How often a host is sent fresh ICE servers: a host tab outlives its TURN credentials (a client gets new ones
+     * each time it connects). Null (the default) when they do not expire.
+     */
+    private readonly iceRenewMs: number | null = null,
   ) {}
 
   get hostCount(): number {
@@ -135,6 +142,10 @@ export class Relay {
         }
         host.ready = true;
         this.toHost(host, { kind: 'welcome', version: RELAY_PROTOCOL_VERSION, hostId: host.id, serverVersion: this.serverVersion, publicUrl: this.publicUrl, iceServers: this.iceServers(host.id) });
+        if (this.iceRenewMs !== null && !host.iceRenewal) {
+          host.iceRenewal = setInterval(() => this.toHost(host, { kind: 'ice-servers', iceServers: this.iceServers(host.id) }), this.iceRenewMs);
+          host.iceRenewal.unref?.();
+        }
         this.log.info(`${host.id} connected (${this.hostCount} host tab${this.hostCount === 1 ? '' : 's'} open)`);
         return;
       case 'close-client': {
@@ -165,6 +176,7 @@ export class Relay {
   }
 
   private detachHost(host: HostLink): void {
+    clearInterval(host.iceRenewal);
     this.hosts = this.hosts.filter((h) => h !== host);
     for (const room of host.rooms) if (this.roomHost.get(room) === host) this.roomHost.delete(room);
     for (const id of host.conns) {

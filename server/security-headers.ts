@@ -8,7 +8,8 @@
  * inline script, no plugins, no framing.
  */
 export function contentSecurityPolicy(host: string | undefined, dev = false): string {
-  const sockets = host ? ` ws://${host} wss://${host}` : '';
+  // the Host header is the requester's to choose: only a plain host[:port] goes into the policy
+  const sockets = host && /^([\w.-]+|\[[0-9a-f:.]+\])(:\d+)?$/i.test(host) ? ` ws://${host} wss://${host}` : '';
   return [
     "default-src 'self'",
     "script-src 'self' 'wasm-unsafe-eval'",

@@ -1,8 +1,11 @@
 // The worker's WebSocket to the server: every relayed client connection arrives over it. When the server
-// restarts, the link reconnects by itself; rooms on this host end, because their clients' connections ended.
+// restarts, the link reconnects by itself; rooms on this host end, because their clients' connections ended. A server
+// restarted with another host key (the default key is new at each start) closes the link with 4005, and the page
+// stays stopped, saying to open the host URL the server printed.
 import {
   CLOSE_CODE,
   type HostToServer,
+  type IceServerConfig,
   RELAY_PROTOCOL_VERSION,
   type ServerToHost,
   frameSignal,
@@ -14,6 +17,7 @@ const log = logger('host-link');
 
 export interface LinkHandlers {
   welcome(msg: Extract<ServerToHost, { kind: 'welcome' }>): void;
+  iceServers(servers: IceServerConfig[]): void;
   clientOpen(msg: Extract<ServerToHost, { kind: 'client-open' }>): void;
   clientClosed(conn: number): void;
   signal(conn: number, payload: Uint8Array): void;
@@ -94,6 +98,9 @@ export class HostLink {
       case 'welcome':
         this.handlers.stateChanged('open', '');
         this.handlers.welcome(msg);
+        return;
+      case 'ice-servers':
+        this.handlers.iceServers(msg.iceServers ?? []);
         return;
       case 'client-open':
         this.handlers.clientOpen(msg);

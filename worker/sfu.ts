@@ -33,14 +33,20 @@ export class Sfu {
     private readonly services: HostServices,
     private readonly onView: (view: HostView) => void,
   ) {
-    this.view = { linkState: 'connecting', linkError: '', hostId: '', publicUrl: '', route: services.settings.route, rooms: [] };
+    this.view = { linkState: 'connecting', linkError: '', warning: '', hostId: '', publicUrl: '', route: services.settings.route, rooms: [] };
     this.link = new HostLink(linkUrl, {
       welcome: (m) => {
         this.view.hostId = m.hostId;
         this.view.publicUrl = m.publicUrl;
         void this.services.commands.setIceServers(m.iceServers ?? [], this.services.settings.iceTransportPolicy);
+        const relayOnly = this.services.settings.iceTransportPolicy === 'relay';
+        this.view.warning = relayOnly && !(m.iceServers ?? []).some((s) => s.urls.some((u) => /^turns?:/i.test(u)))
+          ? 'iceTransportPolicy=relay, but the server gives no TURN server: nobody can connect (start it with --turn or --ice-server)'
+          : '';
+        if (this.view.warning) log.warn(this.view.warning);
         this.viewChanged();
       },
+      iceServers: (servers) => void this.services.commands.setIceServers(servers, this.services.settings.iceTransportPolicy),
       clientOpen: (m) => this.clientOpen(m),
       clientClosed: (conn) => {
         const s = this.sessions.get(conn);

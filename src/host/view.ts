@@ -39,7 +39,7 @@ export class HostPage {
 
   render(view: HostView): void {
     this.statusEl.textContent =
-      view.linkState === 'open' ? `serving as ${view.hostId} · route ${view.route}` : view.linkState === 'connecting' ? 'connecting to the server…' : `disconnected: ${view.linkError}`;
+      view.linkState === 'open' ? `serving as ${view.hostId} · route ${view.route}${view.warning ? ` · ${view.warning}` : ''}` : view.linkState === 'connecting' ? 'connecting to the server…' : `disconnected: ${view.linkError}`;
     this.statusEl.className = `status ${view.linkState}`;
     const rooms = new Map<string, RoomView>();
     for (const r of view.rooms) rooms.set(r.name, r);

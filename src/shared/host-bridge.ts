@@ -169,6 +169,8 @@ export interface RoomView {
 export interface HostView {
   linkState: 'connecting' | 'open' | 'closed';
   linkError: string;
+  /** Something the person running the host should fix (a setting that keeps people out); empty when none. */
+  warning: string;
   hostId: string;
   publicUrl: string;
   route: RouteName;

@@ -74,6 +74,8 @@ export type ServerToHost =
       /** STUN/TURN servers for the host page's own connections. */
       iceServers: IceServerConfig[];
     }
+  /** Fresh STUN/TURN servers, sent before the host's TURN credentials expire; for connections made from now on. */
+  | { kind: 'ice-servers'; iceServers: IceServerConfig[] }
   | { kind: 'client-open'; conn: number; join: JoinParams }
   | { kind: 'client-closed'; conn: number; code: number; reason: string };
 

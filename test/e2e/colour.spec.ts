@@ -24,12 +24,12 @@ test('a forwarded picture keeps the publisher\'s colours, within 5 per channel o
     // the encoder settles within a second or two of a keyframe: wait for the colours rather than for a time
     let seen: Record<string, [number, number, number]> = {};
     const matches = () => peers.filter((o) => o !== observer).every((o) => seen[o.identity] && closeColor(seen[o.identity], direct.get(o.identity)!, 5));
-    for (let deadline = Date.now() + 15_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 300))) {
-      seen = await seenColors(observer.page);
-      if (matches()) break;
-    }
     const expected = Object.fromEntries([...direct].filter(([id]) => id !== observer.identity));
-    expect(matches(), `${observer.name} saw ${JSON.stringify(seen)}; a direct connection shows ${JSON.stringify(expected)}`).toBe(true);
+    await expect.poll(async () => {
+      seen = await seenColors(observer.page);
+      // what it saw, when it does not match yet: the failure then shows it
+      return matches() ? 'as a direct connection' : JSON.stringify(seen);
+    }, { timeout: 15_000, message: `${observer.name} sees what a direct connection shows: ${JSON.stringify(expected)}` }).toBe('as a direct connection');
   }
   for (const p of peers) await p.context.close();
   await host.close();

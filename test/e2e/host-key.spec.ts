@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { expect, test } from '@playwright/test';
 import { waitForHostCount } from './helpers/host';
 import { TEST_HOST_KEY, hostPageUrl } from './helpers/host-key';
@@ -13,6 +14,8 @@ test('a host page without the host key, or with a wrong one, is refused with a r
     await expect(page.locator('h1')).toHaveText('The host page needs the host key');
     await expect(page.locator('body')).toContainText('npm start');
   }
+  // nor is the page's file, which the server never serves by its name
+  for (const url of [`${baseURL}/host.html`, `${baseURL}/host.html?key=${TEST_HOST_KEY}`]) expect((await page.goto(url))?.status(), url).toBe(404);
   // a page of this origin that opens the host link itself, with a wrong key, is closed with the reason
   await page.goto(`${baseURL}/api/info`);
   const closed = await page.evaluate((base) => new Promise<{ code: number; reason: string }>((resolve) => {
@@ -30,4 +33,21 @@ test('a host page without the host key, or with a wrong one, is refused with a r
   expect(page.url()).toContain(`key=${TEST_HOST_KEY}`);
   await context.close();
   await waitForHostCount(baseURL!, 0);
+});
+
+// Sandboxed frames send "Origin: null", and anyone can forge any Origin: such a request is refused, and the server
+// (with every call on it) carries on.
+test('a host link request with an Origin that is not a URL is refused, and the server carries on', async ({ baseURL }) => {
+  const status = await new Promise<number>((resolve, reject) => {
+    const req = http.request(`${baseURL}/_tabsfu/host-link?key=${TEST_HOST_KEY}`, {
+      headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', origin: 'null' },
+    });
+    req.on('response', (res) => resolve(res.statusCode ?? 0));
+    req.on('upgrade', () => reject(new Error('upgraded')));
+    req.on('error', reject);
+    req.end();
+  });
+  expect(status).toBe(403);
+  const info = await fetch(`${baseURL}/api/info`);
+  expect(info.status).toBe(200);
 });

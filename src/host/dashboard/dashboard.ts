@@ -137,7 +137,7 @@ export class Dashboard {
       ? connections
           .map((c) => {
             const queueing = c.sendDelayMs > QUEUE_WARN_MS;
-            return `<tr data-participant="${esc(c.participantSid)}" data-send-delay="${c.sendDelayMs.toFixed(1)}"${queueing ? ' class="queueing"' : ''}><td>${esc(c.room)}</td><td>${esc(c.identity)}</td>` +
+            return `<tr data-participant="${esc(c.participantSid)}" data-send-delay="${c.sendDelayMs.toFixed(1)}" data-at="${c.at}"${queueing ? ' class="queueing"' : ''}><td>${esc(c.room)}</td><td>${esc(c.identity)}</td>` +
               `<td>${c.forwardedKbps.toFixed(0)}</td><td>${c.estimateKbps ? c.estimateKbps.toFixed(0) : '–'}</td><td>${c.sendDelayMs.toFixed(1)}${queueing ? ' · queue building' : ''}</td></tr>`;
           })
           .join('')

@@ -1,5 +1,6 @@
 // A small internet in network namespaces, for calls across networks: a "public" namespace with the tabsfu server and
-// a TURN server on 10.90.0.1, and for each site (the host, and each peer) a home network behind a NAT router
+// a TURN server on 198.18.0.1 (the "public" side uses 198.18.0.0/15, reserved for tests and routed nowhere, because
+// a TURN server rightly refuses to relay to private addresses), and for each site (the host, and each peer) a home network behind a NAT router
 // (iptables masquerade). The public namespace forwards nothing between sites, so two sites can reach each other only
 // through the TURN server, as two homes behind strict NATs can. Everything stays inside the namespaces.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -7,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-export const PUBLIC_IP = '10.90.0.1';
+export const PUBLIC_IP = '198.18.0.1';
 
 /** Why the lab cannot be built on this machine, or null when it can. */
 export function natLabUnavailable(): string | null {
@@ -44,9 +45,9 @@ function inNs(ns: string, ...args: string[]): void {
   execFileSync('ip', ['netns', 'exec', ns, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
-/** Builds the lab with `siteCount` sites; `chromiumPath` is the browser each site runs. */
 let labs = 0;
 
+/** Builds the lab with `siteCount` sites; `chromiumPath` is the browser each site runs. */
 export function createNatLab(siteCount: number, chromiumPath: string): NatLab {
   // unique per lab, and short: interface names have at most 15 characters
   const tag = `${(process.pid % 1296).toString(36)}${(labs++ % 36).toString(36)}`;
@@ -67,8 +68,8 @@ export function createNatLab(siteCount: number, chromiumPath: string): NatLab {
     const nowhere = `tsfu${tag}n`;
     namespaces.push(nowhere);
     ip('netns', 'add', nowhere);
-    link(`tn${tag}a`, pub, '10.90.250.1/30', `tn${tag}b`, nowhere, '10.90.250.2/30');
-    ip('-n', pub, 'route', 'add', 'default', 'via', '10.90.250.2');
+    link(`tn${tag}a`, pub, '198.18.250.1/30', `tn${tag}b`, nowhere, '198.18.250.2/30');
+    ip('-n', pub, 'route', 'add', 'default', 'via', '198.18.250.2');
     for (let i = 1; i <= siteCount; i++) {
       const router = `tsfu${tag}r${i}`;
       const lan = `tsfu${tag}l${i}`;
@@ -78,9 +79,9 @@ export function createNatLab(siteCount: number, chromiumPath: string): NatLab {
       ip('-n', router, 'link', 'set', 'lo', 'up');
       ip('-n', lan, 'link', 'set', 'lo', 'up');
       // public <-> router (the router's WAN side), then router <-> lan
-      link(`tp${tag}${i}`, pub, `10.90.${i}.1/24`, `tw${tag}${i}`, router, `10.90.${i}.2/24`);
+      link(`tp${tag}${i}`, pub, `198.18.${i}.1/24`, `tw${tag}${i}`, router, `198.18.${i}.2/24`);
       link(`tg${tag}${i}`, router, `192.168.${i}.1/24`, `te${tag}${i}`, lan, `192.168.${i}.2/24`);
-      ip('-n', router, 'route', 'add', 'default', 'via', `10.90.${i}.1`);
+      ip('-n', router, 'route', 'add', 'default', 'via', `198.18.${i}.1`);
       ip('-n', lan, 'route', 'add', 'default', 'via', `192.168.${i}.1`);
       inNs(router, 'sysctl', '-qw', 'net.ipv4.ip_forward=1');
       inNs(router, 'iptables', '-t', 'nat', '-A', 'POSTROUTING', '-o', `tw${tag}${i}`, '-j', 'MASQUERADE');
@@ -103,6 +104,12 @@ export function createNatLab(siteCount: number, chromiumPath: string): NatLab {
     },
     close() {
       for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+      // and whatever they started (the server's coturn): a namespace lives on while a process is in it
+      for (const ns of namespaces) {
+        try {
+          for (const pid of execFileSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).split(/\s+/).filter(Boolean)) process.kill(Number(pid), 'SIGKILL');
+        } catch { /* gone already */ }
+      }
       for (const ns of namespaces) try { ip('netns', 'del', ns); } catch { /* already gone */ }
       fs.rmSync(dir, { recursive: true, force: true });
     },
