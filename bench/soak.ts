@@ -3,12 +3,14 @@
 // hidden (as a host tab left in the background is) for the rest. It reports the host's memory over time, the longest
 // stall any subscriber saw, what telemetry holds against its retention limits, and whether every path still carries
 // media at the end. Not part of npm test: it takes half an hour.
-//   npm run soak [-- --minutes=30 --peers=4]
+//   npm run soak [-- --minutes=30 --peers=4 --untouched]
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CDPSession, Page } from 'playwright-core';
 import { launchBrowser, launchPersistent, openPeers, serveWww, sleep, waitForFlow } from './harness.js';
-import { treePssByRole } from './machine.js';
+import { processRole, treePssByRole } from './machine.js';
+import { allocatorGrowth, startMemoryDumps } from './memory-dumps.js';
+import { censusGrowth, heapCensus, type HeapCensus } from './heap-snapshot.js';
 import { summarize, type PeerWindow } from './stats.js';
 import type { Scenario } from './systems/system.js';
 import { TabsfuSystem } from './systems/tabsfu.js';
@@ -18,6 +20,7 @@ const MINUTES = flag('minutes', 30);
 const PEERS = flag('peers', 4);
 const SAMPLE_MS = 30_000;
 const HIDE_AFTER_MS = 60_000;
+const UNTOUCHED = process.argv.includes('--untouched');
 
 interface Sample {
   minute: number;
@@ -63,6 +66,13 @@ async function workerHeap(cdp: CDPSession): Promise<() => Promise<{ heapMB: numb
   });
 }
 
+/** A full collection on the page's main thread (V8 and Blink's heap together), so that a dump counts live objects. */
+async function collectGarbage(cdp: CDPSession): Promise<void> {
+  await cdp.send('HeapProfiler.enable');
+  await cdp.send('HeapProfiler.collectGarbage');
+  await cdp.send('HeapProfiler.disable');
+}
+
 async function telemetryCounts(page: Page): Promise<{ events: number; stats: number }> {
   return page.evaluate(() => new Promise((resolve, reject) => {
     const open = indexedDB.open('tabsfu-telemetry');
@@ -89,18 +99,26 @@ async function main(): Promise<void> {
   const peerBrowser = await launchBrowser();
   const system = new TabsfuSystem();
   await system.start({ peerPageUrl: www.url, launchBrowser, launchPersistent, address: '127.0.0.1', iface: 'lo', log });
-  const scenario: Scenario = { name: `${PEERS} × 320x180 textured, 300 kbit/s, ${MINUTES} min`, participants: PEERS, width: 320, height: 180, fps: 30, maxBitrate: 300_000, texture: true, codec: 'h264' };
+  const scenario: Scenario = { name: `${PEERS} × 320x180 textured, 300 kbit/s, ${MINUTES} min${UNTOUCHED ? ', host page never clicked' : ''}`, participants: PEERS, width: 320, height: 180, fps: 30, maxBitrate: 300_000, texture: true, codec: 'h264' };
   const peers = await openPeers(peerBrowser.browser, www.url, scenario);
   await system.join(peers, scenario, `soak-${Date.now()}`);
   await waitForFlow(peers, scenario);
   const host = system.hostPage;
   const cdp = await host.context().newCDPSession(host);
   const readWorkerHeap = await workerHeap(cdp);
+  // a host tab gets a click from its person (the headless host clicks itself): until the first input, Chromium's
+  // largest-contentful-paint detector keeps a record of every text the page paints; --untouched measures that case
+  if (!UNTOUCHED) await host.mouse.click(0, 0);
   await Promise.all(peers.map((p) => p.page.evaluate(() => (window as unknown as { bench: { startWindow(): Promise<void> } }).bench.startWindow())));
   const started = Date.now();
   const samples: Sample[] = [];
   let hiddenMs = 0;
   let hiddenAt = 0;
+  // Chromium's own memory account by allocator, at minute 2 and at the end, says which part grows
+  const dumps = await startMemoryDumps(cdp);
+  let dumpedAtTwo = false;
+  // and the page's heap by object name (a snapshot also collects garbage first)
+  let censusAtTwo: HeapCensus | null = null;
   log(`soak: ${scenario.name}; host hidden after ${HIDE_AFTER_MS / 1000} s`);
   while (Date.now() - started < MINUTES * 60_000) {
     if (!hiddenAt && Date.now() - started >= HIDE_AFTER_MS) {
@@ -111,6 +129,12 @@ async function main(): Promise<void> {
     const counts = await telemetryCounts(host);
     const byRole = Object.entries(treePssByRole(system.sfuPids()[0])).map(([role, b]): [string, number] => [role, b / 2 ** 20]);
     const hostPssMB = byRole.reduce((a, [, mb]) => a + mb, 0);
+    if (!dumpedAtTwo && Date.now() - started >= 2 * 60_000) {
+      await collectGarbage(cdp);
+      await dumps.take();
+      censusAtTwo = await heapCensus(cdp);
+      dumpedAtTwo = true;
+    }
     const worker = await readWorkerHeap();
     const s: Sample = { workerHeapMB: worker.heapMB, workerBuffersMB: worker.buffersMB, minute: (Date.now() - started) / 60_000, hidden, hostPssMB, pssByRoleMB: Object.fromEntries(byRole), pageHeapMB: await pageHeapMB(cdp), ...counts };
     samples.push(s);
@@ -118,6 +142,12 @@ async function main(): Promise<void> {
     await sleep(SAMPLE_MS);
   }
   if (hiddenAt) hiddenMs = Date.now() - hiddenAt;
+  await collectGarbage(cdp);
+  await dumps.take();
+  const dumped = await dumps.finish();
+  const growth = dumped.length === 2 ? allocatorGrowth(dumped[0], dumped[1]) : [];
+  const roleOf = (pid: number) => processRole(pid);
+  const objects = censusAtTwo ? censusGrowth(censusAtTwo, await heapCensus(cdp)) : [];
   await setHidden(cdp, false);
   const windows = (await Promise.all(peers.map((p) => p.page.evaluate(() => (window as unknown as { bench: { endWindow(): Promise<unknown> } }).bench.endWindow())))) as PeerWindow[];
   // at the end, every path still carries media: a fresh 10 s of frames on every stream
@@ -142,6 +172,8 @@ async function main(): Promise<void> {
     pageHeapMB: { first: samples[0].pageHeapMB, last: samples[samples.length - 1].pageHeapMB },
     workerHeapMB: { first: samples[0].workerHeapMB, atTwoMinutes: settled.workerHeapMB, last: samples[samples.length - 1].workerHeapMB },
     heapGrowthSinceTwoMinutesMB: (samples[samples.length - 1].pageHeapMB + samples[samples.length - 1].workerHeapMB) - (settled.pageHeapMB + settled.workerHeapMB),
+    pageObjectGrowth: objects,
+    allocatorGrowthMB: growth.map((g) => ({ process: `${roleOf(g.pid)} ${g.pid}`, allocator: g.name, fromMB: g.beforeMB, toMB: g.afterMB })),
     workerBuffersMB: { first: samples[0].workerBuffersMB, last: samples[samples.length - 1].workerBuffersMB },
     longestStallMs: Math.max(...streams.map((s) => s.maxGapMs ?? 0)),
     arrival: summarize(streams.flatMap((s) => s.arrival)),
@@ -159,6 +191,8 @@ async function main(): Promise<void> {
   const verdicts = [
     `host JS heap (page + worker) grew ${report.heapGrowthSinceTwoMinutesMB.toFixed(1)} MB from minute 2 to the end (target < 20 MB): ${report.heapGrowthSinceTwoMinutesMB < 20 ? 'met' : 'MISSED'}`,
     `host memory (PSS, all its processes) grew ${report.hostPssMB.growthSinceTwoMinutes.toFixed(1)} MB from minute 2 to the end (${report.hostPssMB.growthSinceTwoMinutes < 20 ? 'under' : 'OVER'} 20 MB); by process: ${Object.entries(report.growthByRoleMB).sort((a, b) => b[1] - a[1]).map(([r, mb]) => `${r} ${mb >= 0 ? '+' : ''}${mb.toFixed(1)}`).join(', ')} MB`,
+    `what grew, by Chromium's memory dumps (minute 2 → end): ${report.allocatorGrowthMB.slice(0, 8).map((g) => `${g.process} ${g.allocator} ${g.fromMB.toFixed(1)} → ${g.toMB.toFixed(1)} MB`).join('; ') || 'nothing over 0.5 MB'}`,
+    `host page objects that grew most (minute 2 → end, after a collection): ${report.pageObjectGrowth.slice(0, 8).map((o) => `${o.name} ${o.count[0]} → ${o.count[1]} (${((o.bytes[1] - o.bytes[0]) / 1024).toFixed(0)} KB)`).join('; ') || 'none'}`,
     `host JS heaps, start → end: page ${report.pageHeapMB.first.toFixed(1)} → ${report.pageHeapMB.last.toFixed(1)} MB, worker ${report.workerHeapMB.first.toFixed(1)} → ${report.workerHeapMB.last.toFixed(1)} MB (+ array buffers ${report.workerBuffersMB.first.toFixed(1)} → ${report.workerBuffersMB.last.toFixed(1)} MB)`,
     `longest stall a subscriber saw: ${report.longestStallMs.toFixed(0)} ms (target < 2000): ${report.longestStallMs < 2000 ? 'met' : 'MISSED'}`,
     `streams carrying media at the end: ${report.streamsAtEnd.flowing} of ${report.streamsAtEnd.expected}: ${report.streamsAtEnd.flowing === report.streamsAtEnd.expected ? 'met' : 'MISSED'}`,
