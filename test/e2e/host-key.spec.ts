@@ -51,3 +51,14 @@ test('a host link request with an Origin that is not a URL is refused, and the s
   const info = await fetch(`${baseURL}/api/info`);
   expect(info.status).toBe(200);
 });
+
+// The test server gives no TURN server: a host that may use relays only could reach nobody, and says so.
+test('a host set to relay only, on a server without TURN, says that nobody can connect', async ({ browser, baseURL }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(hostPageUrl(baseURL!, '?iceTransportPolicy=relay'));
+  await expect(page.getByTestId('link-status')).toContainText('serving as');
+  await expect(page.getByTestId('link-status')).toContainText('nobody can connect');
+  await context.close();
+  await waitForHostCount(baseURL!, 0);
+});
