@@ -146,7 +146,6 @@ async function main(): Promise<void> {
   await dumps.take();
   const dumped = await dumps.finish();
   const growth = dumped.length === 2 ? allocatorGrowth(dumped[0], dumped[1]) : [];
-  const roleOf = (pid: number) => processRole(pid);
   const objects = censusAtTwo ? censusGrowth(censusAtTwo, await heapCensus(cdp)) : [];
   await setHidden(cdp, false);
   const windows = (await Promise.all(peers.map((p) => p.page.evaluate(() => (window as unknown as { bench: { endWindow(): Promise<unknown> } }).bench.endWindow())))) as PeerWindow[];
@@ -173,7 +172,7 @@ async function main(): Promise<void> {
     workerHeapMB: { first: samples[0].workerHeapMB, atTwoMinutes: settled.workerHeapMB, last: samples[samples.length - 1].workerHeapMB },
     heapGrowthSinceTwoMinutesMB: (samples[samples.length - 1].pageHeapMB + samples[samples.length - 1].workerHeapMB) - (settled.pageHeapMB + settled.workerHeapMB),
     pageObjectGrowth: objects,
-    allocatorGrowthMB: growth.map((g) => ({ process: `${roleOf(g.pid)} ${g.pid}`, allocator: g.name, fromMB: g.beforeMB, toMB: g.afterMB })),
+    allocatorGrowthMB: growth.map((g) => ({ process: `${processRole(g.pid)} ${g.pid}`, allocator: g.name, fromMB: g.beforeMB, toMB: g.afterMB })),
     workerBuffersMB: { first: samples[0].workerBuffersMB, last: samples[samples.length - 1].workerBuffersMB },
     longestStallMs: Math.max(...streams.map((s) => s.maxGapMs ?? 0)),
     arrival: summarize(streams.flatMap((s) => s.arrival)),

@@ -2,7 +2,8 @@
 import { isIP } from 'node:net';
 import os from 'node:os';
 import { newHostKey } from './host-key.js';
-import { DEFAULT_TURN_TTL_SECONDS, isTurnUrl } from './ice-servers.js';
+import { isTurnUrl } from '../src/shared/relay-protocol.js';
+import { DEFAULT_TURN_TTL_SECONDS } from './ice-servers.js';
 
 export interface ServerOptions {
   /** TCP port for HTTP, the signal WebSockets and the host link. Default 7880 (LiveKit's). Env PORT, flag --port. */

@@ -3,7 +3,7 @@
 // name is `<expiry, seconds since the epoch>:<session>`, the password the base64 HMAC-SHA1 of that name under the
 // shared secret. A leaked credential stops working when it expires; the secret never leaves the server.
 import { createHmac } from 'node:crypto';
-import type { IceServerConfig } from '../src/shared/relay-protocol.js';
+import { type IceServerConfig, isTurnUrl } from '../src/shared/relay-protocol.js';
 
 export interface IceOptions {
   /** stun:, turn: and turns: URLs. */
@@ -16,10 +16,6 @@ export interface IceOptions {
 
 /** Default validity of minted TURN credentials: 12 h, longer than a call, short enough that a leak ends soon. */
 export const DEFAULT_TURN_TTL_SECONDS = 12 * 3600;
-
-export function isTurnUrl(url: string): boolean {
-  return /^turns?:/i.test(url);
-}
 
 export function turnCredential(secret: string, username: string): string {
   return createHmac('sha1', secret).update(username).digest('base64');

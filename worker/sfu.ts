@@ -2,7 +2,7 @@
 // sid, and the host view the page renders.
 import { DisconnectReason } from '@livekit/protocol';
 import type { HostAction, HostView } from '../src/shared/host-bridge';
-import type { JoinParams, ServerToHost } from '../src/shared/relay-protocol';
+import { type JoinParams, type ServerToHost, isTurnUrl } from '../src/shared/relay-protocol';
 import { HostLink } from './host-link';
 import { logger } from './log';
 import type { Participant } from './rooms/participant';
@@ -40,7 +40,7 @@ export class Sfu {
         this.view.publicUrl = m.publicUrl;
         void this.services.commands.setIceServers(m.iceServers ?? [], this.services.settings.iceTransportPolicy);
         const relayOnly = this.services.settings.iceTransportPolicy === 'relay';
-        this.view.warning = relayOnly && !(m.iceServers ?? []).some((s) => s.urls.some((u) => /^turns?:/i.test(u)))
+        this.view.warning = relayOnly && !(m.iceServers ?? []).some((s) => s.urls.some(isTurnUrl))
           ? 'iceTransportPolicy=relay, but the server gives no TURN server: nobody can connect (start it with --turn or --ice-server)'
           : '';
         if (this.view.warning) log.warn(this.view.warning);

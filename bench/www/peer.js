@@ -153,9 +153,9 @@ function measureVideo(label, track) {
   const stream = { label, video, trackId: track.id, firstFrameAt: 0, presented: 0, g2g: [], arrival: [], arrivalAt: [], unreadable: 0, lastFrameAt: 0, maxGapMs: 0 };
   state.streams.set(label, stream);
   const onFrame = (_now, meta) => {
-    if (!stream.firstFrameAt) stream.firstFrameAt = epochNow();
-    // the longest time without a new picture: a stall a person would see as a frozen tile
     const at = epochNow();
+    if (!stream.firstFrameAt) stream.firstFrameAt = at;
+    // the longest time without a new picture: a stall a person would see as a frozen tile
     if (state.window && stream.lastFrameAt) stream.maxGapMs = Math.max(stream.maxGapMs, at - stream.lastFrameAt);
     stream.lastFrameAt = at;
     stream.presented = meta.presentedFrames;

@@ -36,6 +36,11 @@ export interface IceServerConfig {
   credential?: string;
 }
 
+/** A turn: or turns: URL (one that needs credentials), as opposed to stun:. */
+export function isTurnUrl(url: string): boolean {
+  return /^turns?:/i.test(url);
+}
+
 /** What the server has verified about a connecting client, and what the client asked for in its URL. */
 export interface JoinParams {
   room: string;

@@ -86,7 +86,7 @@ export class Participant {
   readonly migratedIn: boolean;
   /** A simulated failure for the next resume (livekit-client's disconnect-signal-on-resume scenarios). */
   resumeDrill: 'after-reconnect' | 'before-messages' | null = null;
-  /** The STUN/TURN servers of its latest session, for the JoinResponse. */
+  /** The STUN/TURN servers minted for the session it joined with, for its JoinResponse. */
   readonly iceServers: IceServerConfig[];
   /** Copies of the participant this one migrated in for, whose sids republished tracks take over. */
   private adoptable: UpTrack[];
