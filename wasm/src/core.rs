@@ -7,11 +7,14 @@
 //! path only reads and writes what already exists.
 
 use crate::codec::{classify, Codec, FrameClass};
-use crate::keyframes::KeyframeThrottle;
+use crate::layers::{choose, Layer, Link, SwitchReason, MAX_LAYERS, RATE_WINDOW_MS};
 use crate::slab::{Slab, NONE};
 
 pub const IO_CAPACITY: usize = 64;
 pub const STATS_CAPACITY: usize = 16;
+/// Set on an out-buffer handle when the down changed layers with this frame:
+/// the caller tells the sink, whose timestamps must continue across the change.
+pub const SWITCHED_FLAG: u32 = 0x8000_0000;
 const MIN_OUT_CAPACITY: usize = 16;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,7 +45,10 @@ struct Track {
     kind: TrackKind,
     /// Open downs in opening order, which is also forwarding order.
     downs: Vec<u32>,
-    throttle: KeyframeThrottle,
+    /// Spatial layers (simulcast); one for audio and plain video. Each has its
+    /// own keyframe throttle and count of downs waiting for its keyframe.
+    layers: [Layer; MAX_LAYERS],
+    layer_count: usize,
     frames: u64,
     bytes: u64,
     keyframes: u64,
@@ -50,8 +56,12 @@ struct Track {
     keyframe_requests: u64,
     width: u32,
     height: u32,
-    /// How many of its downs are `waiting()`, kept so that polling never scans every down per frame.
-    waiting: u32,
+}
+
+impl Track {
+    fn layers(&self) -> &[Layer] {
+        &self.layers[..self.layer_count]
+    }
 }
 
 struct Down {
@@ -66,12 +76,33 @@ struct Down {
     dropped_waiting: u64,
     dropped_paused_or_not_ready: u64,
     keyframe_wants: u64,
+    /// The highest layer the subscriber asked for (tile size, quality).
+    max_layer: u8,
+    /// The layer it should get now; it switches on that layer's keyframe.
+    target: u8,
+    /// The layer it gets, once `started`.
+    current: u8,
+    link: Link,
+    switches: u64,
+    last_reason: SwitchReason,
 }
 
 impl Down {
-    /// Could take frames right now but for the missing keyframe.
-    fn waiting(&self) -> bool {
-        self.video && self.ready && !self.paused && !self.started
+    /// The layer whose keyframe this down waits for, if any: to start, or to switch.
+    fn waiting_on(&self) -> Option<u8> {
+        if self.video && self.ready && !self.paused && (!self.started || self.current != self.target) {
+            Some(self.target)
+        } else {
+            None
+        }
+    }
+
+    fn current_layer(&self) -> Option<u8> {
+        if self.started {
+            Some(self.current)
+        } else {
+            None
+        }
     }
 }
 
@@ -87,6 +118,10 @@ pub struct Core {
     downs: Slab<Down>,
     config: Config,
     last_class: FrameClass,
+    /// The layer of the track the last `poll_keyframe_request` returned.
+    last_request_layer: u8,
+    /// When layer bitrates are next measured and targets re-chosen; `inf` before the first frame.
+    next_layer_tick_ms: f64,
 }
 
 impl Core {
@@ -99,6 +134,8 @@ impl Core {
             downs: Slab::new(),
             config: DEFAULT_CONFIG,
             last_class: FrameClass::Unknown,
+            last_request_layer: 0,
+            next_layer_tick_ms: f64::INFINITY,
         }
     }
 
@@ -108,6 +145,7 @@ impl Core {
         self.tracks.clear();
         self.downs.clear();
         self.last_class = FrameClass::Unknown;
+        self.next_layer_tick_ms = f64::INFINITY;
     }
 
     /// Negative or NaN values fall back to the defaults; `inf` disables.
@@ -146,7 +184,8 @@ impl Core {
         self.tracks.insert(Track {
             kind,
             downs: Vec::new(),
-            throttle: KeyframeThrottle::new(),
+            layers: [Layer::new(); MAX_LAYERS],
+            layer_count: 1,
             frames: 0,
             bytes: 0,
             keyframes: 0,
@@ -154,7 +193,6 @@ impl Core {
             keyframe_requests: 0,
             width: 0,
             height: 0,
-            waiting: 0,
         })
     }
 
@@ -186,6 +224,12 @@ impl Core {
             dropped_waiting: 0,
             dropped_paused_or_not_ready: 0,
             keyframe_wants: 0,
+            max_layer: (MAX_LAYERS - 1) as u8,
+            target: (t.layer_count - 1) as u8,
+            current: 0,
+            link: Link::unlimited(),
+            switches: 0,
+            last_reason: SwitchReason::None,
         });
         if down == NONE {
             return NONE;
@@ -207,7 +251,9 @@ impl Core {
             if let Some(i) = t.downs.iter().position(|&x| x == down) {
                 t.downs.remove(i);
             }
-            t.waiting -= u32::from(d.waiting());
+            if let Some(l) = d.waiting_on() {
+                t.layers[l as usize].waiting -= 1;
+            }
         }
         true
     }
@@ -219,19 +265,21 @@ impl Core {
             Some(d) => d,
             None => return,
         };
-        let before = d.waiting();
+        let before = d.waiting_on();
         change(d);
-        let after = d.waiting();
+        let after = d.waiting_on();
         if before == after {
             return;
         }
         if let Some(t) = self.tracks.get_mut(d.track) {
-            if after {
-                t.waiting += 1;
+            if let Some(l) = before {
+                t.layers[l as usize].waiting -= 1;
+            }
+            if let Some(l) = after {
+                let layer = &mut t.layers[l as usize];
+                layer.waiting += 1;
+                layer.throttle.want();
                 d.keyframe_wants += 1;
-                t.throttle.want();
-            } else {
-                t.waiting -= 1;
             }
         }
     }
@@ -275,16 +323,25 @@ impl Core {
         }
     }
 
-    /// Classifies the frame whose first `prefix_len` bytes are in `io`,
-    /// writes the receiving downs to the out buffer and returns their count.
+    /// `frame_in_layer` for layer 0 at time 0: audio and single-layer video.
+    #[cfg(test)]
     pub fn frame_in(&mut self, track: u32, codec: Codec, len: u32, prefix_len: u32, hint_key: bool) -> u32 {
+        self.frame_in_layer(track, 0, codec, len, prefix_len, hint_key, 0.0)
+    }
+
+    /// Classifies the frame of `layer` whose first `prefix_len` bytes are in
+    /// `io`, writes the receiving downs to the out buffer (with
+    /// `SWITCHED_FLAG` on those that changed layers with it) and returns their count.
+    #[allow(clippy::too_many_arguments)]
+    pub fn frame_in_layer(&mut self, track: u32, layer: u32, codec: Codec, len: u32, prefix_len: u32, hint_key: bool, now_ms: f64) -> u32 {
         let t = match self.tracks.get_mut(track) {
-            Some(t) => t,
-            None => {
+            Some(t) if (layer as usize) < t.layer_count => t,
+            _ => {
                 self.last_class = FrameClass::Unknown;
                 return 0;
             }
         };
+        let lf = layer as u8;
         let n = (prefix_len.min(len) as usize).min(IO_CAPACITY);
         let parsed = classify(codec, &self.io[..n]);
         self.last_class = parsed.class;
@@ -302,17 +359,22 @@ impl Core {
         t.bytes += len64;
         t.keyframes += u64::from(is_key);
         t.unknown_frames += u64::from(parsed.class == FrameClass::Unknown);
-        if parsed.width != 0 && parsed.height != 0 {
+        if parsed.width != 0 && parsed.height != 0 && lf as usize + 1 == t.layer_count {
             t.width = parsed.width;
             t.height = parsed.height;
         }
+        if t.layer_count > 1 && self.next_layer_tick_ms == f64::INFINITY && now_ms.is_finite() {
+            self.next_layer_tick_ms = now_ms + RATE_WINDOW_MS;
+        }
         let starts = t.kind == TrackKind::Audio || is_key;
+        let lay = &mut t.layers[lf as usize];
+        lay.on_frame(len, now_ms);
         if is_key && t.kind == TrackKind::Video {
-            t.throttle.satisfied();
+            lay.throttle.satisfied();
         }
 
         let mut count = 0usize;
-        let mut started_now = 0u32;
+        let mut satisfied = 0u32;
         for &h in &t.downs {
             let d = match self.downs.get_mut(h) {
                 Some(d) => d,
@@ -322,25 +384,38 @@ impl Core {
                 d.dropped_paused_or_not_ready += 1;
                 continue;
             }
-            if !d.started {
-                if !starts {
-                    d.dropped_waiting += 1;
-                    continue;
+            let mut flag = 0;
+            if d.waiting_on() == Some(lf) && starts {
+                if d.started {
+                    d.switches += 1;
+                    flag = SWITCHED_FLAG;
+                } else {
+                    d.last_reason = SwitchReason::Start;
                 }
                 d.started = true;
-                started_now += u32::from(d.video);
+                d.current = lf;
+                satisfied += 1;
+            }
+            if !d.started {
+                d.dropped_waiting += 1;
+                continue;
+            }
+            if d.current != lf {
+                continue;
             }
             let slot = match self.out.get_mut(count) {
                 Some(s) => s,
                 None => break, // unreachable: down_open keeps the buffer big enough
             };
-            *slot = h;
+            *slot = h | flag;
             count += 1;
             d.frames += 1;
             d.bytes += len64;
             d.keyframes += u64::from(is_key);
         }
-        t.waiting -= started_now;
+        if t.kind == TrackKind::Video {
+            t.layers[lf as usize].waiting -= satisfied;
+        }
         count as u32
     }
 
@@ -348,42 +423,143 @@ impl Core {
         self.last_class
     }
 
-    /// Returns one track whose publisher should be asked for a keyframe now,
-    /// or `NONE`. Each returned track is recorded as requested, so calling
-    /// until `NONE` terminates.
+    /// Returns one track whose publisher should be asked for a keyframe now
+    /// (of layer `last_request_layer()`), or `NONE`. Each returned request is
+    /// recorded as sent, so calling until `NONE` terminates. Also measures
+    /// layer bitrates and re-chooses targets when their time has come.
     pub fn poll_keyframe_request(&mut self, now_ms: f64) -> u32 {
+        if now_ms >= self.next_layer_tick_ms {
+            self.layer_tick(now_ms);
+        }
         let Config { keyframe_throttle_ms, keyframe_retry_ms } = self.config;
         for (h, t) in self.tracks.iter_mut() {
             if t.kind != TrackKind::Video {
                 continue;
             }
-            if t.waiting > 0 && now_ms >= t.throttle.last_request_ms() + keyframe_retry_ms {
-                t.throttle.want();
-            }
-            if t.throttle.poll(now_ms, keyframe_throttle_ms) {
-                t.keyframe_requests += 1;
-                return h;
+            let count = t.layer_count;
+            for (l, layer) in t.layers[..count].iter_mut().enumerate() {
+                if layer.waiting > 0 && now_ms >= layer.throttle.last_request_ms() + keyframe_retry_ms {
+                    layer.throttle.want();
+                }
+                if layer.throttle.poll(now_ms, keyframe_throttle_ms) {
+                    t.keyframe_requests += 1;
+                    self.last_request_layer = l as u8;
+                    return h;
+                }
             }
         }
         NONE
+    }
+
+    pub fn last_request_layer(&self) -> u32 {
+        u32::from(self.last_request_layer)
     }
 
     /// Earliest time `poll_keyframe_request` may have something to say;
     /// `now_ms` if it already has, `inf` if nothing is pending.
     pub fn next_timeout(&self, now_ms: f64) -> f64 {
         let Config { keyframe_throttle_ms, keyframe_retry_ms } = self.config;
-        let mut at = f64::INFINITY;
+        let mut at = self.next_layer_tick_ms;
         for (_, t) in self.tracks.iter() {
             if t.kind != TrackKind::Video {
                 continue;
             }
-            at = at.min(t.throttle.due_at(keyframe_throttle_ms));
-            if t.waiting > 0 {
-                let retry = t.throttle.last_request_ms() + keyframe_retry_ms;
-                at = at.min(retry.max(t.throttle.window_end(keyframe_throttle_ms)));
+            for layer in t.layers() {
+                at = at.min(layer.throttle.due_at(keyframe_throttle_ms));
+                if layer.waiting > 0 {
+                    let retry = layer.throttle.last_request_ms() + keyframe_retry_ms;
+                    at = at.min(retry.max(layer.throttle.window_end(keyframe_throttle_ms)));
+                }
             }
         }
         at.max(now_ms)
+    }
+
+    /// Closes the layers' rate windows and re-chooses every simulcast down's target.
+    fn layer_tick(&mut self, now_ms: f64) {
+        let mut any = false;
+        for (_, t) in self.tracks.iter_mut() {
+            if t.layer_count < 2 {
+                continue;
+            }
+            any = true;
+            let count = t.layer_count;
+            for layer in t.layers[..count].iter_mut() {
+                layer.close_window(RATE_WINDOW_MS);
+            }
+        }
+        self.next_layer_tick_ms = if any { now_ms + RATE_WINDOW_MS } else { f64::INFINITY };
+        for (_, d) in self.downs.iter_mut() {
+            if !d.video {
+                continue;
+            }
+            if let Some(t) = self.tracks.get_mut(d.track) {
+                if t.layer_count > 1 {
+                    retarget(t, d, now_ms, None);
+                }
+            }
+        }
+    }
+
+    /// The subscriber's wanted layer (from its tile size or quality); `MAX_LAYERS - 1` or more means the top.
+    pub fn down_set_max_layer(&mut self, down: u32, max_layer: u32, now_ms: f64) {
+        let d = match self.downs.get_mut(down) {
+            Some(d) => d,
+            None => return,
+        };
+        d.max_layer = max_layer.min(255) as u8;
+        if let Some(t) = self.tracks.get_mut(d.track) {
+            retarget(t, d, now_ms, Some(SwitchReason::Settings));
+        }
+    }
+
+    /// What the subscriber's connection can take: this down's share of the
+    /// connection's estimate (0 = unknown), the connection's send delay and loss.
+    pub fn down_set_link(&mut self, down: u32, budget_bps: f64, send_delay_ms: f64, loss: f64, now_ms: f64) {
+        let d = match self.downs.get_mut(down) {
+            Some(d) => d,
+            None => return,
+        };
+        d.link.update(budget_bps, send_delay_ms, loss, now_ms);
+        if let Some(t) = self.tracks.get_mut(d.track) {
+            if t.layer_count > 1 {
+                retarget(t, d, now_ms, None);
+            }
+        }
+    }
+
+    /// Sets how many simulcast layers a track has (1 to `MAX_LAYERS`), low to high.
+    pub fn track_set_layers(&mut self, track: u32, count: u32, now_ms: f64) -> bool {
+        let t = match self.tracks.get_mut(track) {
+            Some(t) if t.kind == TrackKind::Video && (1..=MAX_LAYERS as u32).contains(&count) => t,
+            _ => return false,
+        };
+        t.layer_count = count as usize;
+        for i in 0..t.downs.len() {
+            if let Some(d) = self.downs.get_mut(t.downs[i]) {
+                retarget(t, d, now_ms, None);
+            }
+        }
+        true
+    }
+
+    /// The highest layer any unpaused down of the track wants (what the
+    /// publisher must keep sending: dynacast), or -1 when none does.
+    pub fn track_max_wanted_layer(&self, track: u32) -> i32 {
+        let t = match self.tracks.get(track) {
+            Some(t) => t,
+            None => return -1,
+        };
+        let top = t.layer_count as i32 - 1;
+        let mut max = -1;
+        for &h in &t.downs {
+            if let Some(d) = self.downs.get(h) {
+                if !d.paused {
+                    max = max.max(i32::from(d.max_layer).min(top));
+                }
+            }
+        }
+        max
     }
 
     /// `[frames, bytes, keyframes, unknown_frames, keyframe_requests, width, height]`
@@ -405,7 +581,8 @@ impl Core {
         values.len() as u32
     }
 
-    /// `[frames, bytes, keyframes, dropped_waiting, dropped_paused_or_not_ready, keyframe_wants, started]`
+    /// `[frames, bytes, keyframes, dropped_waiting, dropped_paused_or_not_ready, keyframe_wants, started,
+    /// current layer, target layer, max layer, switches, last switch reason]`
     pub fn down_stats(&mut self, down: u32) -> u32 {
         let d = match self.downs.get(down) {
             Some(d) => d,
@@ -419,18 +596,65 @@ impl Core {
             d.dropped_paused_or_not_ready as f64,
             d.keyframe_wants as f64,
             f64::from(u8::from(d.started)),
+            f64::from(d.current),
+            f64::from(d.target),
+            f64::from(d.max_layer),
+            d.switches as f64,
+            f64::from(d.last_reason as u32),
         ];
         self.stats[..values.len()].copy_from_slice(&values);
         values.len() as u32
     }
 }
 
+/// Re-chooses a down's target layer; a new target that differs from the
+/// current layer makes the down wait for (and ask for) its keyframe.
+/// `reason` overrides the reason worked out from the direction of the move.
+fn retarget(t: &mut Track, d: &mut Down, now_ms: f64, reason: Option<SwitchReason>) {
+    if !d.video {
+        return;
+    }
+    let next = if t.layer_count < 2 { 0 } else { choose(t.layers(), d.max_layer, d.current_layer(), &d.link, now_ms) };
+    if next == d.target {
+        return;
+    }
+    let before = d.waiting_on();
+    let old = d.target;
+    d.target = next;
+    d.last_reason = reason.unwrap_or(if !t.layers[old as usize].is_active(now_ms) {
+        SwitchReason::LayerStopped
+    } else if next < old {
+        SwitchReason::Bandwidth
+    } else {
+        SwitchReason::Recovered
+    });
+    let after = d.waiting_on();
+    if before == after {
+        return;
+    }
+    if let Some(l) = before {
+        t.layers[l as usize].waiting -= 1;
+    }
+    if let Some(l) = after {
+        let layer = &mut t.layers[l as usize];
+        layer.waiting += 1;
+        layer.throttle.want();
+        d.keyframe_wants += 1;
+    }
+}
+
+/// Asks for a keyframe of the layer the down waits for, else of the one it gets.
 fn want(tracks: &mut Slab<Track>, d: &mut Down) {
     if let Some(t) = tracks.get_mut(d.track) {
-        d.keyframe_wants += 1;
-        t.throttle.want();
+        let l = d.waiting_on().unwrap_or(d.current) as usize;
+        if let Some(layer) = t.layers[..t.layer_count].get_mut(l) {
+            d.keyframe_wants += 1;
+            layer.throttle.want();
+        }
     }
 }
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod layer_tests;

@@ -9,6 +9,7 @@
 mod codec;
 mod core;
 mod keyframes;
+mod layers;
 mod slab;
 
 #[cfg(test)]
@@ -107,8 +108,33 @@ pub extern "C" fn down_set_paused(down: u32, paused: u32, _now_ms: f64) {
 }
 
 #[no_mangle]
-pub extern "C" fn frame_in(track: u32, codec: u32, len: u32, prefix_len: u32, hint_key: u32, _now_ms: f64) -> u32 {
-    core().frame_in(track, Codec::from_u32(codec), len, prefix_len, hint_key == 1)
+pub extern "C" fn frame_in(track: u32, layer: u32, codec: u32, len: u32, prefix_len: u32, hint_key: u32, now_ms: f64) -> u32 {
+    core().frame_in_layer(track, layer, Codec::from_u32(codec), len, prefix_len, hint_key == 1, now_ms)
+}
+
+#[no_mangle]
+pub extern "C" fn track_set_layers(track: u32, count: u32, now_ms: f64) -> u32 {
+    u32::from(core().track_set_layers(track, count, now_ms))
+}
+
+#[no_mangle]
+pub extern "C" fn track_max_wanted_layer(track: u32) -> i32 {
+    core().track_max_wanted_layer(track)
+}
+
+#[no_mangle]
+pub extern "C" fn down_set_max_layer(down: u32, max_layer: u32, now_ms: f64) {
+    core().down_set_max_layer(down, max_layer, now_ms)
+}
+
+#[no_mangle]
+pub extern "C" fn down_set_link(down: u32, budget_bps: f64, send_delay_ms: f64, loss: f64, now_ms: f64) {
+    core().down_set_link(down, budget_bps, send_delay_ms, loss, now_ms)
+}
+
+#[no_mangle]
+pub extern "C" fn last_request_layer() -> u32 {
+    core().last_request_layer()
 }
 
 #[no_mangle]

@@ -385,7 +385,7 @@ fn random_calls_and_random_bytes_never_panic() {
     for _ in 0..200_000 {
         now += f64::from(rng.below(50));
         let handle = rng.below(40).wrapping_sub(2); // includes NONE and u32::MAX - 1
-        match rng.below(12) {
+        match rng.below(16) {
             0 => {
                 c.track_open(rng.below(3));
             }
@@ -403,6 +403,15 @@ fn random_calls_and_random_bytes_never_panic() {
             7 => c.keyframe_wanted(handle),
             8 => while c.poll_keyframe_request(now) != NONE {},
             9 => assert!(c.next_timeout(now) >= now),
+            12 => {
+                c.track_set_layers(handle, rng.below(6), now);
+            }
+            13 => c.down_set_max_layer(handle, rng.below(5), now),
+            14 => c.down_set_link(handle, rng.below(3_000_000) as f64, rng.below(120) as f64, rng.below(10) as f64 / 100.0, now),
+            15 => {
+                let n = c.frame_in_layer(handle, rng.below(5), Codec::from_u32(rng.below(7)), rng.below(200), rng.below(100), rng.below(2) == 1, now);
+                assert!(n <= c.out_capacity());
+            }
             _ => {
                 for b in c.io.iter_mut() {
                     *b = rng.next() as u8;
@@ -415,8 +424,10 @@ fn random_calls_and_random_bytes_never_panic() {
             }
         }
         for (_, t) in c.tracks.iter() {
-            let counted = t.downs.iter().filter(|&&h| c.downs.get(h).map_or(false, Down::waiting)).count();
-            assert_eq!(t.waiting as usize, counted, "a track's waiting count matches its downs");
+            for (l, layer) in t.layers.iter().enumerate() {
+                let counted = t.downs.iter().filter(|&&h| c.downs.get(h).and_then(|d| d.waiting_on()) == Some(l as u8)).count();
+                assert_eq!(layer.waiting as usize, counted, "a layer's waiting count matches its downs");
+            }
         }
     }
 }

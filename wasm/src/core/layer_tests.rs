@@ -1,0 +1,189 @@
+// Simulcast in simulated time: which layer each subscriber gets, when it switches, and what the publisher is asked for.
+use super::*;
+
+const VIDEO: u32 = 1;
+const H264_IDR: [u8; 5] = [0, 0, 0, 1, 0x65];
+const H264_DELTA: [u8; 5] = [0, 0, 0, 1, 0x41];
+/// Bytes per frame by layer at 30 fps: about 100 kbit/s, 300 kbit/s, 1.2 Mbit/s.
+const SIZES: [u32; 3] = [420, 1250, 5000];
+
+struct Sim {
+    c: Core,
+    t: u32,
+    now: f64,
+}
+
+impl Sim {
+    fn new() -> Sim {
+        let mut c = Core::new();
+        let t = c.track_open(VIDEO);
+        assert!(c.track_set_layers(t, 3, 0.0));
+        Sim { c, t, now: 0.0 }
+    }
+
+    fn down(&mut self, max: u32) -> u32 {
+        let d = self.c.down_open(self.t);
+        self.c.down_set_max_layer(d, max, self.now);
+        self.c.down_set_ready(d, true);
+        d
+    }
+
+    /// One frame of `layer`; returns the receiving downs (flags kept).
+    fn frame(&mut self, layer: u32, key: bool) -> Vec<u32> {
+        let bytes = if key { H264_IDR } else { H264_DELTA };
+        self.c.io[..5].copy_from_slice(&bytes);
+        let n = self.c.frame_in_layer(self.t, layer, Codec::H264, SIZES[layer as usize], 5, key, self.now);
+        self.c.targets(n).to_vec()
+    }
+
+    /// One capture instant: a frame on every layer, keyframes on those listed. Returns who got which layer.
+    fn tick(&mut self, keys: &[u32]) -> Vec<(u32, Vec<u32>)> {
+        let out = (0..3).map(|l| (l, self.frame(l, keys.contains(&l)))).collect();
+        self.now += 33.0;
+        out
+    }
+
+    /// Frames on every layer for `ms`, answering keyframe requests at the next frame as a publisher would.
+    fn run(&mut self, ms: f64) -> Vec<u32> {
+        let mut asked: Vec<u32> = Vec::new();
+        let mut pending: Vec<u32> = Vec::new();
+        let end = self.now + ms;
+        while self.now < end {
+            let keys = std::mem::take(&mut pending);
+            self.tick(&keys);
+            while self.c.poll_keyframe_request(self.now) != NONE {
+                let l = self.c.last_request_layer();
+                asked.push(l);
+                pending.push(l);
+            }
+        }
+        asked
+    }
+
+    fn layer_of(&mut self, down: u32) -> (f64, f64) {
+        let n = self.c.down_stats(down) as usize;
+        let s = self.c.stats[..n].to_vec();
+        (s[7], s[8]) // current, target
+    }
+}
+
+fn receivers(of: &[(u32, Vec<u32>)], layer: u32) -> Vec<u32> {
+    of.iter().find(|(l, _)| *l == layer).map(|(_, d)| d.clone()).unwrap_or_default()
+}
+
+#[test]
+fn each_subscriber_starts_on_the_keyframe_of_the_layer_it_asked_for() {
+    let mut s = Sim::new();
+    let small = s.down(0);
+    let large = s.down(2);
+    let asked = s.run(100.0);
+    assert!(asked.contains(&0) && asked.contains(&2) && !asked.contains(&1), "keyframes asked of layers 0 and 2: {asked:?}");
+    let got = s.tick(&[]);
+    assert_eq!(receivers(&got, 0), [small]);
+    assert_eq!(receivers(&got, 1), Vec::<u32>::new());
+    assert_eq!(receivers(&got, 2), [large]);
+}
+
+#[test]
+fn a_subscriber_that_asks_for_more_keeps_its_layer_until_the_new_one_sends_a_keyframe() {
+    let mut s = Sim::new();
+    let d = s.down(0);
+    s.run(1000.0);
+    s.c.down_set_max_layer(d, 2, s.now);
+    assert_eq!(s.layer_of(d), (0.0, 2.0), "target moves at once, current waits");
+    for _ in 0..5 {
+        let got = s.tick(&[]);
+        assert_eq!(receivers(&got, 0), [d], "the old layer keeps flowing: no freeze");
+        assert!(receivers(&got, 2).is_empty());
+    }
+    let r = s.c.poll_keyframe_request(s.now);
+    assert_eq!((r, s.c.last_request_layer(), s.layer_of(d)), (s.t, 2, (0.0, 2.0)));
+    assert_eq!(s.c.last_request_layer(), 2);
+    let got = s.tick(&[2]);
+    assert_eq!(receivers(&got, 2), [d | SWITCHED_FLAG], "the switch is flagged for the sink");
+    let got = s.tick(&[]);
+    assert!(receivers(&got, 0).is_empty(), "nothing from the old layer once switched");
+    assert_eq!(receivers(&got, 2), [d], "flagged once");
+    assert_eq!(s.layer_of(d), (2.0, 2.0));
+}
+
+#[test]
+fn a_subscriber_whose_budget_is_below_a_layer_gets_the_highest_one_it_can_carry() {
+    let mut s = Sim::new();
+    let d = s.down(2);
+    let rich = s.down(2);
+    s.run(1000.0);
+    assert_eq!(s.layer_of(d), (2.0, 2.0));
+    s.c.down_set_link(d, 400_000.0, 0.0, 0.0, s.now);
+    s.c.down_set_link(rich, 5_000_000.0, 0.0, 0.0, s.now);
+    s.run(1000.0);
+    assert_eq!(s.layer_of(d), (1.0, 1.0), "300 kbit/s fits in 400, 1.2 Mbit/s does not");
+    assert_eq!(s.layer_of(rich), (2.0, 2.0));
+    let n = s.c.down_stats(d) as usize;
+    assert_eq!(s.c.stats[n - 1], SwitchReason::Bandwidth as u32 as f64);
+}
+
+#[test]
+fn a_congested_connection_steps_down_and_waits_before_it_climbs_again() {
+    let mut s = Sim::new();
+    let d = s.down(2);
+    s.run(1000.0);
+    s.c.down_set_link(d, 5_000_000.0, 120.0, 0.0, s.now);
+    s.run(500.0);
+    assert_eq!(s.layer_of(d).0, 1.0, "one layer down on a send delay of 120 ms");
+    s.c.down_set_link(d, 5_000_000.0, 0.0, 0.0, s.now);
+    s.run(2000.0);
+    assert_eq!(s.layer_of(d).0, 1.0, "held for a while after the congestion");
+    s.run(3000.0);
+    assert_eq!(s.layer_of(d).0, 2.0, "and back up once the hold is over");
+}
+
+#[test]
+fn a_layer_the_publisher_stops_sending_moves_its_subscribers_to_one_that_runs() {
+    let mut s = Sim::new();
+    let d = s.down(2);
+    s.run(1000.0);
+    // the top layer stops (dynacast or the publisher's own bandwidth); the others go on
+    let end = s.now + 2000.0;
+    let mut pending = Vec::new();
+    while s.now < end {
+        let keys: Vec<u32> = std::mem::take(&mut pending);
+        for l in 0..2 {
+            s.frame(l, keys.contains(&l));
+        }
+        s.now += 33.0;
+        while s.c.poll_keyframe_request(s.now) != NONE {
+            pending.push(s.c.last_request_layer());
+        }
+    }
+    assert_eq!(s.layer_of(d), (1.0, 1.0));
+    let n = s.c.down_stats(d) as usize;
+    assert_eq!(s.c.stats[n - 1], SwitchReason::LayerStopped as u32 as f64);
+}
+
+#[test]
+fn the_publisher_must_keep_the_highest_layer_an_unpaused_subscriber_wants() {
+    let mut s = Sim::new();
+    assert_eq!(s.c.track_max_wanted_layer(s.t), -1, "nobody watches");
+    let small = s.down(0);
+    let large = s.down(7);
+    assert_eq!(s.c.track_max_wanted_layer(s.t), 2, "a want above the top is the top");
+    s.c.down_set_paused(large, true);
+    assert_eq!(s.c.track_max_wanted_layer(s.t), 0);
+    s.c.down_close(small);
+    assert_eq!(s.c.track_max_wanted_layer(s.t), -1);
+}
+
+#[test]
+fn keyframe_requests_are_throttled_per_layer() {
+    let mut s = Sim::new();
+    s.down(0);
+    s.down(2);
+    let mut layers = Vec::new();
+    while s.c.poll_keyframe_request(0.0) != NONE {
+        layers.push(s.c.last_request_layer());
+    }
+    layers.sort();
+    assert_eq!(layers, [0, 2], "one request per wanted layer, at once");
+    assert_eq!(s.c.poll_keyframe_request(100.0), NONE, "then the window");
+}

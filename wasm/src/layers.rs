@@ -1,0 +1,156 @@
+//! Simulcast layers: what each layer of a track is doing, and which layer a
+//! subscriber should get.
+//!
+//! A track has 1 to `MAX_LAYERS` spatial layers, each an independent stream
+//! (its own SSRC on the publisher's side, its own keyframes). A down keeps
+//! three layers in the Galène/mediasoup way: `max` (what the subscriber asked
+//! for: its tile size or quality), `target` (what it should get now, given
+//! its bandwidth and what is being sent) and `current` (what it gets). A
+//! switch from `current` to `target` happens only on a keyframe of `target`,
+//! because simulcast layers share no reference frames; until then `current`
+//! keeps flowing, so a switch never freezes the picture.
+
+use crate::keyframes::KeyframeThrottle;
+
+pub const MAX_LAYERS: usize = 4;
+
+/// A layer with no frame for this long is not being sent (the publisher
+/// dropped it for bandwidth, or dynacast turned it off).
+pub const LAYER_IDLE_MS: f64 = 1500.0;
+/// Bitrates are measured over windows of this length.
+pub const RATE_WINDOW_MS: f64 = 500.0;
+/// A down moves up only when its budget covers the layer's bitrate times this.
+const UP_HEADROOM: f64 = 1.15;
+/// After a move down for bandwidth, no move up for this long.
+const HOLD_AFTER_DOWN_MS: f64 = 4000.0;
+
+#[derive(Clone, Copy, Debug)]
+pub struct Layer {
+    pub throttle: KeyframeThrottle,
+    /// Downs waiting for this layer's keyframe to start or switch.
+    pub waiting: u32,
+    /// `-inf` until the first frame.
+    pub last_frame_ms: f64,
+    window_bytes: f64,
+    /// Bits per second over the last windows; 0 until measured.
+    pub bitrate_bps: f64,
+    pub frames: u64,
+    pub bytes: u64,
+}
+
+impl Layer {
+    pub const fn new() -> Layer {
+        Layer {
+            throttle: KeyframeThrottle::new(),
+            waiting: 0,
+            last_frame_ms: f64::NEG_INFINITY,
+            window_bytes: 0.0,
+            bitrate_bps: 0.0,
+            frames: 0,
+            bytes: 0,
+        }
+    }
+
+    pub fn on_frame(&mut self, len: u32, now_ms: f64) {
+        self.frames += 1;
+        self.bytes += u64::from(len);
+        self.window_bytes += f64::from(len);
+        if now_ms.is_finite() {
+            self.last_frame_ms = now_ms;
+        }
+    }
+
+    pub fn is_active(&self, now_ms: f64) -> bool {
+        now_ms - self.last_frame_ms < LAYER_IDLE_MS
+    }
+
+    /// Closes a rate window of `window_ms`.
+    pub fn close_window(&mut self, window_ms: f64) {
+        let rate = self.window_bytes * 8000.0 / window_ms;
+        // a smoothed rate: keyframes make single windows jump
+        self.bitrate_bps = if self.bitrate_bps == 0.0 { rate } else { 0.6 * self.bitrate_bps + 0.4 * rate };
+        self.window_bytes = 0.0;
+    }
+}
+
+/// Why a down's layer changed; kept for telemetry (the numbers are the ABI).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub enum SwitchReason {
+    None = 0,
+    /// The first layer a down started on.
+    Start = 1,
+    /// The subscriber's tile or quality changed.
+    Settings = 2,
+    /// Its connection cannot carry more (estimate, send delay, loss).
+    Bandwidth = 3,
+    /// Its bandwidth allows more again.
+    Recovered = 4,
+    /// The layer it had stopped arriving from the publisher.
+    LayerStopped = 5,
+}
+
+/// What a subscriber's connection can take, as the caller last said.
+#[derive(Clone, Copy, Debug)]
+pub struct Link {
+    /// This down's share of its connection's estimate; `inf` when unknown.
+    pub budget_bps: f64,
+    /// Set when the connection showed queueing or loss: no move up before this.
+    pub hold_up_until_ms: f64,
+    /// The connection is congested now: the down steps below its current layer.
+    pub congested: bool,
+}
+
+impl Link {
+    pub const fn unlimited() -> Link {
+        Link { budget_bps: f64::INFINITY, hold_up_until_ms: f64::NEG_INFINITY, congested: false }
+    }
+}
+
+/// Send delay above this, or loss above `LOSS_CONGESTED`, means the
+/// connection cannot carry what it gets (real-time forwarding keeps the send
+/// delay near 0 when it can).
+pub const SEND_DELAY_CONGESTED_MS: f64 = 50.0;
+pub const LOSS_CONGESTED: f64 = 0.05;
+
+impl Link {
+    pub fn update(&mut self, budget_bps: f64, send_delay_ms: f64, loss: f64, now_ms: f64) {
+        self.budget_bps = if budget_bps > 0.0 { budget_bps } else { f64::INFINITY };
+        self.congested = send_delay_ms > SEND_DELAY_CONGESTED_MS || loss > LOSS_CONGESTED;
+        if self.congested {
+            self.hold_up_until_ms = now_ms + HOLD_AFTER_DOWN_MS;
+        }
+    }
+}
+
+/// The layer a down should get: the highest layer at or below `max` that is
+/// being sent and that its budget covers. `current` is the layer it has
+/// (`None` before it started), for hysteresis: moving up needs headroom and
+/// no recent congestion, and congestion steps below `current`.
+pub fn choose(layers: &[Layer], max: u8, current: Option<u8>, link: &Link, now_ms: f64) -> u8 {
+    let top = (max as usize).min(layers.len().saturating_sub(1));
+    let active = |l: usize| layers[l].is_active(now_ms);
+    if !(0..layers.len()).any(active) {
+        // nothing sent yet (start-up): wait on the preferred layer
+        return top as u8;
+    }
+    let ceiling = match current {
+        Some(c) if link.congested && c > 0 => top.min(c as usize - 1),
+        _ => top,
+    };
+    for l in (0..=ceiling).rev() {
+        if !active(l) {
+            continue;
+        }
+        let up = current.map_or(false, |c| l > c as usize);
+        if up && now_ms < link.hold_up_until_ms {
+            continue;
+        }
+        let need = if up { layers[l].bitrate_bps * UP_HEADROOM } else { layers[l].bitrate_bps };
+        if l == 0 || need <= link.budget_bps {
+            return l as u8;
+        }
+    }
+    // every layer at or below the ceiling stopped: the lowest one that runs
+    (0..layers.len()).find(|&l| active(l)).unwrap_or(top) as u8
+}
