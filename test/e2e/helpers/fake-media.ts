@@ -6,12 +6,17 @@ export interface FakeMedia {
   color: string;
   /** Frequency of the tone in Hz. */
   tone: number;
+  /**
+   * Amplitude of the tone, 0..1. Default 0.5, which the publisher's level extension reads as -9 dBov (Chromium
+   * 156); 0.05 reads -29 dBov, still speech for LiveKit's -35 dBov threshold; 0 is silence.
+   */
+  gain?: number;
   width?: number;
   height?: number;
 }
 
 /** Runs in the page before any script: replaces getUserMedia's devices, nothing else. */
-export function installFakeMedia(media: Required<FakeMedia>): void {
+export function installFakeMedia(media: FakeMedia & { width: number; height: number }): void {
   const md = navigator.mediaDevices;
   if (!md) return;
   md.getUserMedia = async (constraints?: MediaStreamConstraints) => {
@@ -37,7 +42,7 @@ export function installFakeMedia(media: Required<FakeMedia>): void {
       const osc = ctx.createOscillator();
       osc.frequency.value = media.tone;
       const gain = ctx.createGain();
-      gain.gain.value = 0.5;
+      gain.gain.value = media.gain ?? 0.5;
       const dst = ctx.createMediaStreamDestination();
       osc.connect(gain).connect(dst);
       osc.start();
