@@ -9,6 +9,8 @@ import { EncodedStreamsSink } from './media/down-sink';
 import { DecoySink, runDecoySender } from './media/decoy-route';
 import { Forwarder } from './media/forwarder';
 import { Sfu } from './sfu';
+import { AudioLevelTap } from './speakers/audio-level-tap';
+import { StatsRounds } from './stats-rounds';
 import { Telemetry } from './telemetry/telemetry';
 
 const log = logger('worker');
@@ -27,14 +29,18 @@ const api: WorkerApi = {
     const commands = Comlink.wrap<PeerCommands>(port);
     const core = await ForwardingCore.load(fetch(wasmUrl));
     forwarder = new Forwarder(core);
+    const audioLevels = new AudioLevelTap();
+    forwarder.audioLevels = audioLevels;
     telemetry = await Telemetry.start({
-      commands,
       forwarder,
       settings,
       rooms: () => sfu?.roomList ?? [],
       sendWebhook: (body) => sfu?.sendWebhook(body),
     });
-    sfu = new Sfu(linkUrl, { commands, forwarder, settings, observer: telemetry.observer }, onView);
+    sfu = new Sfu(linkUrl, { commands, forwarder, settings, observer: telemetry.observer, audioLevels }, onView);
+    const t = telemetry;
+    // one getStats() loop for telemetry's records and the rooms' connection quality
+    new StatsRounds(commands, [(samples, pageMs) => t.statsRound(samples, pageMs), (samples) => sfu?.qualityRound(samples)]).start(settings.statsIntervalMs);
     log.info(`host worker started (route: ${settings.route})`);
   },
 

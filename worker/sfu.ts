@@ -1,7 +1,7 @@
 // The host's root object in the worker: rooms by name, signal sessions by relay connection, participants by
 // sid, and the host view the page renders.
 import { DisconnectReason } from '@livekit/protocol';
-import type { HostAction, HostView } from '../src/shared/host-bridge';
+import type { HostAction, HostView, PeerStatsSample } from '../src/shared/host-bridge';
 import { type JoinParams, type ServerToHost, isTurnUrl } from '../src/shared/relay-protocol';
 import { HostLink } from './host-link';
 import { logger } from './log';
@@ -71,6 +71,12 @@ export class Sfu {
 
   get roomList(): Room[] {
     return [...this.rooms.values()];
+  }
+
+  /** A stats round's samples: each room scores its participants' connection quality. */
+  qualityRound(samples: PeerStatsSample[]): void {
+    const now = Date.now();
+    for (const room of this.rooms.values()) room.qualityRound(samples, now);
   }
 
   /** Hands an event to the server, which signs it and delivers it to the configured webhook URLs. */

@@ -1,36 +1,72 @@
-// Subscribers ask for keyframes with RTCP PLI/FIR, which a trackless sender's encoded streams never
-// surface. The page reads them from each subscriber connection's outbound-rtp stats and reports the
-// increases to the worker, which throttles them into requests to the publisher.
-import type { KeyframeRequestReport } from '../shared/host-bridge';
+// What the host learns from each subscriber connection's getStats(), polled often:
+// - keyframe requests: subscribers ask with RTCP PLI/FIR, which a trackless sender's encoded streams never
+//   surface; the increases of outbound-rtp pliCount + firCount go to the worker, which throttles them into
+//   requests to the publisher;
+// - the link, about once a second: the connection's outgoing estimate, its send delay per packet and the loss
+//   its subscriber reports, which the worker's layer choice needs sooner than telemetry's rounds come.
+import type { DownLinkReport, KeyframeRequestReport } from '../shared/host-bridge';
 
-export function watchKeyframeRequests(
-  connections: () => [string, RTCPeerConnection][],
-  report: (reports: KeyframeRequestReport[]) => void,
-  intervalMs: number,
-): () => void {
+/** Link figures are averaged over windows of at least this long. */
+const LINK_WINDOW_MS = 1000;
+
+interface LinkWindow {
+  atMs: number;
+  sendDelaySeconds: number;
+  packetsSent: number;
+}
+
+export interface DownWatchReports {
+  keyframes(reports: KeyframeRequestReport[]): void;
+  links(reports: DownLinkReport[]): void;
+}
+
+export function watchDownConnections(connections: () => [string, RTCPeerConnection][], report: DownWatchReports, intervalMs: number): () => void {
   const seen = new Map<string, number>();
+  const windows = new Map<string, LinkWindow>();
   let busy = false;
   const timer = setInterval(async () => {
     if (busy) return;
     busy = true;
     try {
-      const reports: KeyframeRequestReport[] = [];
+      const keyframes: KeyframeRequestReport[] = [];
+      const links: DownLinkReport[] = [];
       const live = new Set<string>();
+      const now = performance.now();
       for (const [pid, pc] of connections()) {
         if (pc.connectionState !== 'connected') continue;
         const stats = await pc.getStats();
+        let estimateBps = 0;
+        let sendDelaySeconds = 0;
+        let packetsSent = 0;
+        let loss = 0;
         stats.forEach((s) => {
-          if (s.type !== 'outbound-rtp' || s.kind !== 'video' || !s.mid) return;
+          if (s.type === 'candidate-pair' && s.nominated && typeof s.availableOutgoingBitrate === 'number') estimateBps = s.availableOutgoingBitrate;
+          if (s.type === 'remote-inbound-rtp' && s.kind === 'video' && typeof s.fractionLost === 'number') loss = Math.max(loss, s.fractionLost);
+          if (s.type !== 'outbound-rtp' || !s.mid) return;
+          sendDelaySeconds += s.totalPacketSendDelay ?? 0;
+          packetsSent += s.packetsSent ?? 0;
+          if (s.kind !== 'video') return;
           const key = `${pid}/${s.ssrc}`;
           live.add(key);
           const total = (s.pliCount ?? 0) + (s.firCount ?? 0);
           const before = seen.get(key) ?? 0;
           seen.set(key, total);
-          if (total > before) reports.push({ pid, mid: s.mid, count: total - before });
+          if (total > before) keyframes.push({ pid, mid: s.mid, count: total - before });
         });
+        const last = windows.get(pid);
+        if (!last || packetsSent < last.packetsSent) {
+          windows.set(pid, { atMs: now, sendDelaySeconds, packetsSent });
+        } else if (now - last.atMs >= LINK_WINDOW_MS) {
+          const packets = packetsSent - last.packetsSent;
+          const sendDelayMs = packets > 0 ? ((sendDelaySeconds - last.sendDelaySeconds) / packets) * 1000 : 0;
+          links.push({ pid, estimateBps, sendDelayMs, loss });
+          windows.set(pid, { atMs: now, sendDelaySeconds, packetsSent });
+        }
       }
       for (const key of seen.keys()) if (!live.has(key)) seen.delete(key);
-      if (reports.length) report(reports);
+      for (const pid of windows.keys()) if (!connections().some(([p]) => p === pid)) windows.delete(pid);
+      if (keyframes.length) report.keyframes(keyframes);
+      if (links.length) report.links(links);
     } finally {
       busy = false;
     }

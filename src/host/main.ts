@@ -4,7 +4,7 @@ import * as Comlink from 'comlink';
 import { DEFAULT_HOST_SETTINGS, PUBLISH_CODECS, type HostAction, type HostSettings, type RouteName, type WorkerApi } from '../shared/host-bridge';
 import { HOST_LINK_PATH } from '../shared/relay-protocol';
 import { resumeDecoyAudio } from './decoy-audio';
-import { watchKeyframeRequests } from './keyframe-watch';
+import { watchDownConnections } from './down-watch';
 import { PeerHost } from './peer-host';
 import { Dashboard } from './dashboard/dashboard';
 import { HostPage } from './view';
@@ -69,7 +69,10 @@ async function main(): Promise<void> {
   dashboard.dataset.testid = 'dashboard';
   document.getElementById('app')!.append(dashboard);
   new Dashboard(dashboard, api);
-  watchKeyframeRequests(() => peers.downConnections(), (reports) => void api.keyframeRequests(reports), settings.keyframePollMs);
+  watchDownConnections(() => peers.downConnections(), {
+    keyframes: (reports) => void api.keyframeRequests(reports),
+    links: (reports) => void api.downLinks(reports),
+  }, settings.keyframePollMs);
   document.addEventListener('click', resumeDecoyAudio);
   // telemetry is written every 2 s; a reload asks for what is buffered now (best effort: the tab may go first)
   addEventListener('pagehide', () => void api.telemetryFlush().catch(() => {}));

@@ -1,4 +1,5 @@
-// Reads the host's connections' getStats() for telemetry: one summary per RTP stream, counters as they are.
+// Reads the host's connections' getStats() for telemetry and connection quality: one summary per RTP stream,
+// counters as they are.
 import type { PeerSide, PeerStatsSample, RtpStreamSample } from '../shared/host-bridge';
 
 type Report = Record<string, number | string | undefined>;
@@ -36,5 +37,5 @@ export async function sampleConnection(pid: string, side: PeerSide, pc: RTCPeerC
       sendDelaySeconds: n(r.totalPacketSendDelay),
     });
   }
-  return { pid, side, rttMs, outgoingEstimateKbps, streams };
+  return { pid, side, state: pc.connectionState, rttMs, outgoingEstimateKbps, streams };
 }

@@ -60,7 +60,7 @@ export interface PeerCommands {
   closePeers(pid: string): void;
   /** Sends one data packet to each participant's subscriber channel of that label (`_reliable`, `_lossy`). */
   sendData(pids: string[], label: string, payload: Uint8Array<ArrayBuffer>): void;
-  /** Reads getStats() of every connection, for telemetry. */
+  /** Reads getStats() of every open connection, for telemetry and connection quality. */
   collectStats(): Promise<PeerStatsSample[]>;
 }
 
@@ -204,6 +204,8 @@ export interface RtpStreamSample {
 export interface PeerStatsSample {
   pid: string;
   side: PeerSide;
+  /** The connection's state when sampled: connection quality counts a connection that went away as LOST. */
+  state: PeerState;
   /** The connection's current round-trip time, ms; 0 when unknown. */
   rttMs: number;
   /** The connection's outgoing bandwidth estimate (availableOutgoingBitrate), kbit/s; 0 when unknown. */

@@ -1,32 +1,83 @@
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { openHost } from './helpers/host';
-import { COLORS, joinPeer, waitToSeeAndHear } from './helpers/peer';
+import { COLORS } from './helpers/peer';
+import { appPeer, serveApp } from './helpers/app';
 import { peerInboundStats } from './helpers/stats';
 
-/** The rids of the publisher's encodings that are sending. */
-async function activeLayers(page: import('@playwright/test').Page): Promise<string[]> {
-  return page.evaluate(async () => {
+// A 1280x720 camera with livekit-client's default simulcast: q 320x180, h 640x360, f 1280x720. A moving, textured
+// picture at 15 fps keeps three encodes and the host's decodes within two cores.
+const CAMERA = { color: COLORS.red, tone: 440, texture: true, cameraSize: [1280, 720] as [number, number], cameraFps: 15 };
+
+/** The rids of the publisher's video encodings that sent bytes in the last `ms`. */
+async function sendingLayers(page: Page, ms = 1500): Promise<string[]> {
+  return page.evaluate(async (ms) => {
     type Engine = { pcManager: { publisher: { getStats(): Promise<RTCStatsReport> } } };
     const room = (window as unknown as { tabsfuRoom: { engine: Engine } }).tabsfuRoom;
-    const rids: string[] = [];
-    (await room.engine.pcManager.publisher.getStats()).forEach((r) => {
-      if (r.type === 'outbound-rtp' && r.kind === 'video' && r.active && r.bytesSent > 0) rids.push(r.rid);
-    });
-    return rids;
-  });
+    const sent = async () => {
+      const out = new Map<string, number>();
+      (await room.engine.pcManager.publisher.getStats()).forEach((r) => {
+        if (r.type === 'outbound-rtp' && r.kind === 'video') out.set(r.rid, r.bytesSent);
+      });
+      return out;
+    };
+    const before = await sent();
+    await new Promise((r) => setTimeout(r, ms));
+    const after = await sent();
+    return [...after].filter(([rid, bytes]) => bytes > (before.get(rid) ?? 0)).map(([rid]) => rid).sort();
+  }, ms);
 }
 
-// livekit-client sends a 640x360 camera as two simulcast layers, q (320x180) and h (640x360). The host answers
-// for the last layer only, so the publisher sends its full resolution and subscribers get more than q's 320.
-// (The encoder may start h below 640 while its bitrate ramps up; anything wider than 320 is the h layer.)
-test('a simulcast publisher sends its full-resolution layer, and subscribers receive it', async ({ browser, baseURL }) => {
+/** The decoded width of the one video a subscriber receives, and how often its picture froze (Chromium's freezeCount). */
+async function received(page: Page): Promise<{ width: number; freezes: number; framesDecoded: number }> {
+  const video = (await peerInboundStats(page)).find((s) => s.kind === 'video');
+  return { width: Number(video?.frameWidth ?? 0), freezes: Number(video?.freezeCount ?? 0), framesDecoded: Number(video?.framesDecoded ?? 0) };
+}
+
+const setTile = (page: Page, identity: string, px: number) =>
+  page.evaluate(([id, w]) => (window as unknown as { setTileWidth(i: string, px: number): void }).setTileWidth(id, w), [identity, px] as const);
+
+test('each subscriber decodes the simulcast layer that fits its tile, and a tile that grows switches up without a freeze', async ({ browser, baseURL }) => {
   const host = await openHost(browser, baseURL!);
+  const app = await serveApp();
   const room = `simulcast-${Date.now()}`;
-  const alice = await joinPeer(browser, baseURL!, room, 'Alice', { color: COLORS.red, tone: 440, width: 640, height: 360 });
-  const bob = await joinPeer(browser, baseURL!, room, 'Bob', { color: COLORS.green, tone: 660 });
-  expect((await waitToSeeAndHear(bob, [alice])).ok).toBe(true);
-  await expect.poll(() => activeLayers(alice.page)).toEqual(['h']);
-  await expect.poll(async () => Number((await peerInboundStats(bob.page)).find((s) => s.kind === 'video')?.frameWidth ?? 0)).toBeGreaterThan(320);
-  for (const p of [alice, bob]) await p.context.close();
+  const alice = await appPeer(browser, app, baseURL!, room, 'alice', CAMERA);
+  await expect.poll(() => sendingLayers(alice.page), { message: 'the publisher sends every layer to the host' }).toEqual(['f', 'h', 'q']);
+  const small = await appPeer(browser, app, baseURL!, room, 'small', { color: COLORS.green, tone: 660, publish: false, options: { adaptiveStream: true } });
+  const large = await appPeer(browser, app, baseURL!, room, 'large', { color: COLORS.blue, tone: 880, publish: false, options: { adaptiveStream: true } });
+  await setTile(large.page, 'alice', 1280);
+
+  await expect.poll(async () => (await received(small.page)).width, { message: 'a 160x90 tile gets the 320x180 layer' }).toBe(320);
+  await expect.poll(async () => (await received(large.page)).width, { message: 'a 1280x720 tile gets the full picture' }).toBe(1280);
+  // the small tile keeps the lowest layer: it was not a passing choice
+  await expect.poll(async () => (await received(small.page)).framesDecoded).toBeGreaterThan(60);
+  expect((await received(small.page)).width).toBe(320);
+
+  const before = await received(small.page);
+  await setTile(small.page, 'alice', 1280);
+  await expect.poll(async () => (await received(small.page)).width, { message: 'the grown tile switches up', timeout: 10_000 }).toBe(1280);
+  const decodedAtSwitch = (await received(small.page)).framesDecoded;
+  await expect.poll(async () => (await received(small.page)).framesDecoded).toBeGreaterThan(decodedAtSwitch + 30);
+  expect((await received(small.page)).freezes, 'no freeze across the switch').toBe(before.freezes);
+
+  for (const p of [alice, small, large]) await p.context.close();
+  app.close();
+  await host.close();
+});
+
+test('with dynacast, a layer nobody watches stops at the publisher and comes back when a tile needs it', async ({ browser, baseURL }) => {
+  const host = await openHost(browser, baseURL!);
+  const app = await serveApp();
+  const room = `dynacast-${Date.now()}`;
+  const alice = await appPeer(browser, app, baseURL!, room, 'alice', { ...CAMERA, options: { dynacast: true } });
+  const small = await appPeer(browser, app, baseURL!, room, 'small', { color: COLORS.green, tone: 660, publish: false, options: { adaptiveStream: true } });
+  await expect.poll(async () => (await received(small.page)).width).toBe(320);
+  await expect.poll(() => sendingLayers(alice.page), { message: 'only small tiles watch: only q is encoded', timeout: 30_000 }).toEqual(['q']);
+
+  await setTile(small.page, 'alice', 1280);
+  await expect.poll(() => sendingLayers(alice.page), { message: 'a large tile turns the layers back on' }).toEqual(['f', 'h', 'q']);
+  await expect.poll(async () => (await received(small.page)).width).toBe(1280);
+
+  for (const p of [alice, small]) await p.context.close();
+  app.close();
   await host.close();
 });

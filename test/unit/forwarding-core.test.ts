@@ -1,9 +1,9 @@
 // End-to-end checks of the forwarding core through its TypeScript binding,
 // against the real .wasm built by scripts/build-wasm.mjs.
-import { existsSync, readFileSync } from 'node:fs';
+import { SwitchReason, existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Codec, ForwardingCore, FrameClass, NO_HANDLE, TrackKind } from '../../worker/core/forwarding-core';
+import { Codec, ForwardingCore, FrameClass, NO_HANDLE, SwitchReason, TrackKind } from '../../worker/core/forwarding-core';
 
 const WASM = fileURLToPath(new URL('../../wasm/pkg/tabsfu_core.wasm', import.meta.url));
 
@@ -55,6 +55,7 @@ describe('forwarding core (wasm)', () => {
     expect(core.downStats(late)).toEqual({
       frames: 1, bytes: VP8_KEY.length, keyframes: 1, droppedWaiting: 1,
       droppedPausedOrNotReady: 0, keyframeWants: 1, started: true,
+      currentLayer: 0, targetLayer: 0, maxLayer: 3, switches: 0, lastSwitchReason: SwitchReason.Start,
     });
     expect(core.trackStats(t)).toEqual({
       frames: 3, bytes: 2 * VP8_KEY.length + VP8_DELTA.length, keyframes: 2, unknownFrames: 0,

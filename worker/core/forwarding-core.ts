@@ -23,6 +23,12 @@ export type TrackKind = (typeof TrackKind)[keyof typeof TrackKind];
 
 /** The "no handle / failed" value (`u32::MAX`). */
 export const NO_HANDLE = 0xffff_ffff;
+/** Set on a handle `frameIn` returns when that down changed layers with this frame. */
+export const SWITCHED_FLAG = 0x8000_0000;
+
+/** Why a down's layer last changed (the core's `SwitchReason`). */
+export const SwitchReason = { None: 0, Start: 1, Settings: 2, Bandwidth: 3, Recovered: 4, LayerStopped: 5 } as const;
+export type SwitchReason = (typeof SwitchReason)[keyof typeof SwitchReason];
 
 export interface TrackStats {
   frames: number;
@@ -43,6 +49,14 @@ export interface DownStats {
   droppedPausedOrNotReady: number;
   keyframeWants: number;
   started: boolean;
+  /** The simulcast layer it receives (0 = lowest), once started. */
+  currentLayer: number;
+  /** The layer it should receive; it switches on that layer's keyframe. */
+  targetLayer: number;
+  /** The highest layer its subscriber asked for. */
+  maxLayer: number;
+  switches: number;
+  lastSwitchReason: SwitchReason;
 }
 
 /** The raw exports. wasm i32 results arrive signed: handles need `>>> 0`. */
@@ -62,7 +76,12 @@ interface CoreExports {
   down_close(down: number): number;
   down_set_ready(down: number, ready: number, nowMs: number): void;
   down_set_paused(down: number, paused: number, nowMs: number): void;
-  frame_in(track: number, codec: number, len: number, prefixLen: number, hintKey: number, nowMs: number): number;
+  frame_in(track: number, layer: number, codec: number, len: number, prefixLen: number, hintKey: number, nowMs: number): number;
+  track_set_layers(track: number, count: number, nowMs: number): number;
+  track_max_wanted_layer(track: number): number;
+  down_set_max_layer(down: number, maxLayer: number, nowMs: number): void;
+  down_set_link(down: number, budgetBps: number, sendDelayMs: number, loss: number, nowMs: number): void;
+  last_request_layer(): number;
   last_frame_class(): number;
   keyframe_wanted(down: number, nowMs: number): void;
   poll_keyframe_request(nowMs: number): number;
@@ -75,7 +94,8 @@ const EXPORTED_FUNCTIONS = [
   'io_buffer', 'io_capacity', 'out_buffer', 'out_capacity', 'stats_buffer', 'stats_capacity',
   'core_reset', 'set_config', 'track_open', 'track_close', 'down_open', 'down_close',
   'down_set_ready', 'down_set_paused', 'frame_in', 'last_frame_class', 'keyframe_wanted',
-  'poll_keyframe_request', 'next_timeout', 'track_stats', 'down_stats',
+  'poll_keyframe_request', 'next_timeout', 'track_stats', 'down_stats', 'track_set_layers',
+  'track_max_wanted_layer', 'down_set_max_layer', 'down_set_link', 'last_request_layer',
 ] as const satisfies readonly Exclude<keyof CoreExports, 'memory'>[];
 
 interface Views {
@@ -160,18 +180,44 @@ export class ForwardingCore {
     this.wasm.down_set_paused(down, paused ? 1 : 0, nowMs);
   }
 
+  /** Sets a video track's simulcast layer count (1 to 4, low to high). False for an unknown track or count. */
+  trackSetLayers(track: number, count: number, nowMs: number): boolean {
+    return this.wasm.track_set_layers(track, count, nowMs) !== 0;
+  }
+
+  /** The highest layer an unpaused subscriber wants (dynacast), or -1 when nobody does. */
+  trackMaxWantedLayer(track: number): number {
+    return this.wasm.track_max_wanted_layer(track);
+  }
+
+  /** The highest layer the subscriber asked for (its tile size or quality). */
+  downSetMaxLayer(down: number, maxLayer: number, nowMs: number): void {
+    this.wasm.down_set_max_layer(down, maxLayer, nowMs);
+  }
+
+  /** What the subscriber's connection can carry: this down's share of its estimate (0 = unknown), send delay, loss 0..1. */
+  downSetLink(down: number, budgetBps: number, sendDelayMs: number, loss: number, nowMs: number): void {
+    this.wasm.down_set_link(down, budgetBps, sendDelayMs, loss, nowMs);
+  }
+
+  /** The layer of the track the last `pollKeyframeRequest` returned. */
+  lastRequestLayer(): number {
+    return this.wasm.last_request_layer();
+  }
+
   /**
-   * Decides who receives a frame of `len` bytes. `bytes` is the frame or its
+   * Decides who receives a frame of `len` bytes from simulcast layer `layer`. `bytes` is the frame or its
    * start; at most `ioCapacity` (64) bytes of it are copied into the core.
    * `hintKey` is the browser's own key/delta flag. Returns the receiving down
-   * handles as a view valid until the next call into the core.
+   * handles as a view valid until the next call into the core; a handle with
+   * `SWITCHED_FLAG` set changed layers with this frame.
    */
-  frameIn(track: number, codec: Codec, bytes: ArrayBuffer | Uint8Array, len: number, hintKey: boolean, nowMs: number): Uint32Array {
+  frameIn(track: number, codec: Codec, bytes: ArrayBuffer | Uint8Array, len: number, hintKey: boolean, nowMs: number, layer = 0): Uint32Array {
     const v = this.v;
     const prefixLen = Math.min(bytes.byteLength, len, v.io.length);
     if (bytes instanceof Uint8Array) v.io.set(bytes.length === prefixLen ? bytes : bytes.subarray(0, prefixLen));
     else v.io.set(new Uint8Array(bytes, 0, prefixLen));
-    const n = this.wasm.frame_in(track, codec, len, prefixLen, hintKey ? 1 : 0, nowMs);
+    const n = this.wasm.frame_in(track, layer, codec, len, prefixLen, hintKey ? 1 : 0, nowMs);
     return v.out.subarray(0, n);
   }
 
@@ -211,6 +257,7 @@ export class ForwardingCore {
     return {
       frames: s[0], bytes: s[1], keyframes: s[2], droppedWaiting: s[3],
       droppedPausedOrNotReady: s[4], keyframeWants: s[5], started: s[6] !== 0,
+      currentLayer: s[7], targetLayer: s[8], maxLayer: s[9], switches: s[10], lastSwitchReason: s[11] as SwitchReason,
     };
   }
 

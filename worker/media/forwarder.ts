@@ -1,10 +1,11 @@
 // The media path: frames arrive from each published track's receiver transform, the forwarding core decides
 // which subscribers get each one, and each chosen subscriber's sink gets its own clone. Nothing here decodes
 // or encodes; nothing is logged per frame.
-import { type ForwardingCore, NO_HANDLE, TrackKind } from '../core/forwarding-core';
+import { type ForwardingCore, NO_HANDLE, SWITCHED_FLAG, TrackKind } from '../core/forwarding-core';
 import { Codec, type CodecId } from '../core/forwarding-core';
 import type { UpTrack } from './up-track';
 import type { DownSink, EncodedFrame } from './down-sink';
+import type { AudioLevelSink } from '../speakers/audio-level-tap';
 
 /** The publisher-side payload prefix the core reads; the rest of a frame never crosses into WASM. */
 const PREFIX_BYTES = 64;
@@ -12,7 +13,8 @@ const PREFIX_BYTES = 64;
 interface UpEntry {
   handle: number;
   track: UpTrack;
-  transformer: RTCRtpScriptTransformer | null;
+  /** One receiver transform per simulcast layer, low to high. */
+  transformers: (RTCRtpScriptTransformer | null)[];
   /** The codec of the last frame whose metadata was read, and of which negotiation. */
   codec: CodecId | null;
   codecVersion: number;
@@ -50,12 +52,14 @@ export class Forwarder {
   private upsBySid = new Map<string, UpEntry>();
   private upsByHandle = new Map<number, UpEntry>();
   private downs = new Map<number, DownEntry>();
-  /** Transformers that started before their track was registered, by track sid. */
-  private waiting = new Map<string, RTCRtpScriptTransformer>();
-  /** Which track each running transformer feeds; null while its track is unknown or closed. */
-  private owners = new Map<RTCRtpScriptTransformer, UpEntry | null>();
+  /** Transformers that started before their track was registered, by track sid and layer. */
+  private waiting = new Map<string, Map<number, RTCRtpScriptTransformer>>();
+  /** Which track and layer each running transformer feeds; null while its track is unknown or closed. */
+  private owners = new Map<RTCRtpScriptTransformer, { entry: UpEntry; layer: number } | null>();
   private timer: ReturnType<typeof setTimeout> | null = null;
   private timerAt = Infinity;
+  /** Gets every audio frame's level (active speakers); null reads none. */
+  audioLevels: AudioLevelSink | null = null;
 
   constructor(private readonly core: ForwardingCore, private readonly now: () => number = () => performance.now()) {}
 
@@ -63,14 +67,22 @@ export class Forwarder {
     if (this.upsBySid.has(track.sid)) return;
     const handle = this.core.trackOpen(track.kind === 'video' ? TrackKind.Video : TrackKind.Audio);
     if (handle === NO_HANDLE) throw new Error(`forwarding core refused track ${track.sid}`);
-    const entry: UpEntry = { handle, track, transformer: null, codec: null, codecVersion: -1 };
+    const entry: UpEntry = { handle, track, transformers: [], codec: null, codecVersion: -1 };
     this.upsBySid.set(track.sid, entry);
     this.upsByHandle.set(handle, entry);
+    this.updateLayers(track);
     const early = this.waiting.get(track.sid);
     if (early) {
       this.waiting.delete(track.sid);
-      this.attach(entry, early);
+      for (const [layer, t] of early) this.attach(entry, layer, t);
     }
+  }
+
+  /** Tells the core how many simulcast layers a track has (after each negotiation of its publisher). */
+  updateLayers(track: UpTrack): void {
+    const entry = this.upsBySid.get(track.sid);
+    if (!entry || track.kind !== 'video') return;
+    this.core.trackSetLayers(entry.handle, track.layerCount, this.now());
   }
 
   /** Stops forwarding a track; its downs are closed in the core and must be closed by their owners too. */
@@ -85,21 +97,23 @@ export class Forwarder {
       this.downs.delete(h);
     }
     this.core.trackClose(entry.handle);
-    if (entry.transformer) this.owners.set(entry.transformer, null);
-    entry.transformer = null;
+    for (const t of entry.transformers) if (t) this.owners.set(t, null);
+    entry.transformers = [];
   }
 
-  /** A receiver transform started on the page for a published track. */
-  attachUpTransformer(trackSid: string, transformer: RTCRtpScriptTransformer): void {
+  /** A receiver transform started on the page for one layer of a published track. */
+  attachUpTransformer(trackSid: string, layer: number, transformer: RTCRtpScriptTransformer): void {
     const entry = this.upsBySid.get(trackSid);
     // frames are handed back to the page's decoder even before the track is known, so that it does not
     // flood the publisher with PLIs
     this.owners.set(transformer, null);
     void this.pump(transformer);
-    if (entry) this.attach(entry, transformer);
+    if (entry) this.attach(entry, layer, transformer);
     else {
       this.counters.orphanTransforms++;
-      this.waiting.set(trackSid, transformer);
+      const early = this.waiting.get(trackSid) ?? new Map<number, RTCRtpScriptTransformer>();
+      early.set(layer, transformer);
+      this.waiting.set(trackSid, early);
     }
   }
 
@@ -132,6 +146,26 @@ export class Forwarder {
     this.drainKeyframeRequests();
   }
 
+  /** The highest simulcast layer the subscriber wants (from its tile size or quality). */
+  setDownMaxLayer(down: ForwardedDown, layer: number): void {
+    if (down.closed) return;
+    this.core.downSetMaxLayer(down.handle, layer, this.now());
+    this.drainKeyframeRequests();
+  }
+
+  /** What the subscriber's connection can carry for this down: see `ForwardingCore.downSetLink`. */
+  setDownLink(down: ForwardedDown, budgetBps: number, sendDelayMs: number, loss: number): void {
+    if (down.closed) return;
+    this.core.downSetLink(down.handle, budgetBps, sendDelayMs, loss, this.now());
+    this.drainKeyframeRequests();
+  }
+
+  /** The highest layer of a track some unpaused subscriber wants; -1 when nobody does or the track is unknown. */
+  maxWantedLayer(track: UpTrack): number {
+    const entry = this.upsBySid.get(track.sid);
+    return entry ? this.core.trackMaxWantedLayer(entry.handle) : -1;
+  }
+
   /** A subscriber asked for a keyframe (PLI or FIR). */
   keyframeWanted(down: ForwardedDown): void {
     if (down.closed) return;
@@ -148,9 +182,9 @@ export class Forwarder {
     return down.closed ? null : this.core.downStats(down.handle);
   }
 
-  private attach(entry: UpEntry, transformer: RTCRtpScriptTransformer): void {
-    entry.transformer = transformer;
-    this.owners.set(transformer, entry);
+  private attach(entry: UpEntry, layer: number, transformer: RTCRtpScriptTransformer): void {
+    entry.transformers[layer] = transformer;
+    this.owners.set(transformer, { entry, layer });
     // a subscriber may already be waiting for this track's first keyframe
     this.drainKeyframeRequests();
   }
@@ -167,16 +201,17 @@ export class Forwarder {
       }
       if (result.done) break;
       const frame = result.value;
-      const entry = this.owners.get(transformer);
-      if (entry && entry.transformer === transformer) this.route(entry, frame);
+      const owner = this.owners.get(transformer);
+      if (owner && owner.entry.transformers[owner.layer] === transformer) this.route(owner.entry, owner.layer, frame);
       // the host's own decoder gets every frame back; starving it makes the page send PLIs upstream
       writer.write(frame).catch(ignore);
     }
     this.owners.delete(transformer);
   }
 
-  private route(entry: UpEntry, frame: EncodedFrame): void {
+  private route(entry: UpEntry, layer: number, frame: EncodedFrame): void {
     this.counters.framesIn++;
+    if (this.audioLevels && entry.track.kind === 'audio') this.readAudioLevel(entry.track, frame);
     const data = frame.data;
     const hintKey = 'type' in frame && frame.type === 'key';
     // a video codec can only change at a keyframe, and an audio one only with a new negotiation
@@ -186,20 +221,34 @@ export class Forwarder {
     }
     const codec = entry.codec;
     const prefix = new Uint8Array(data, 0, Math.min(PREFIX_BYTES, data.byteLength));
-    const targets = this.core.frameIn(entry.handle, codec, prefix, data.byteLength, hintKey, this.now());
+    const targets = this.core.frameIn(entry.handle, codec, prefix, data.byteLength, hintKey, this.now(), layer);
     for (let i = 0; i < targets.length; i++) {
-      const down = this.downs.get(targets[i]);
+      const target = targets[i];
+      const down = this.downs.get((target & ~SWITCHED_FLAG) >>> 0);
       if (!down) continue;
+      // another layer is another stream: its timestamps continue from the last frame the subscriber got
+      if (target & SWITCHED_FLAG) down.sink.sourceChanged();
       down.sink.write(frame);
       this.counters.framesOut++;
     }
     this.drainKeyframeRequests();
   }
 
+  /**
+   * An audio frame's level, for active speakers: Chromium puts the publisher's ssrc-audio-level extension in the
+   * frame's metadata as a linear 0..1 value (measured: a full-scale sine reads 0.708, -3 dBov). One metadata
+   * read per audio frame, about 50 a second per publisher; video frames are never read here.
+   */
+  private readAudioLevel(track: UpTrack, frame: EncodedFrame): void {
+    const m = frame.getMetadata() as RTCEncodedAudioFrameMetadata & { audioLevel?: number };
+    if (m.audioLevel === undefined || m.rtpTimestamp === undefined) return;
+    this.audioLevels!.audioFrame(track, m.audioLevel, m.rtpTimestamp, this.now());
+  }
+
   private drainKeyframeRequests(): void {
     const now = this.now();
     for (let h = this.core.pollKeyframeRequest(now); h !== NO_HANDLE; h = this.core.pollKeyframeRequest(now)) {
-      const t = this.upsByHandle.get(h)?.transformer;
+      const t = this.upsByHandle.get(h)?.transformers[this.core.lastRequestLayer()];
       if (!t) continue;
       this.counters.keyframeRequests++;
       // rejected before the first frame arrives; the core's retry covers it

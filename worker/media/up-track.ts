@@ -42,6 +42,8 @@ export class UpTrack implements ManagedTrack {
   version = 0;
   /** Bumped by each negotiation of the codecs, so that cached codec decisions are redone. */
   codecVersion = 0;
+  /** The rids of the simulcast layers the host receives, low to high; empty when it receives one stream. */
+  layerRids: string[] = [];
 
   constructor(
     readonly sid: string,
@@ -63,6 +65,15 @@ export class UpTrack implements ManagedTrack {
     if (this.state !== 'open') return;
     this.state = 'closing';
     this.expectedToResume = expectedToResume;
+  }
+
+  setLayers(rids: string[]): void {
+    this.layerRids = rids;
+  }
+
+  /** How many layers arrive (1 when not simulcast). */
+  get layerCount(): number {
+    return Math.max(1, this.layerRids.length);
   }
 
   get codec(): CodecChoice | null {

@@ -49,12 +49,17 @@ export interface DownBinding {
 
 export type SendOffer = (sdp: string, id: number, midToTrackId: Record<string, string>) => void;
 
+/** What one forwarded Opus stream takes of a connection's estimate, with its packet overhead. */
+const AUDIO_SHARE_BPS = 40_000;
+
 export class DownPeerClosedError extends Error {
   override name = 'DownPeerClosedError';
 }
 
 export class DownPeer {
   private slots: DownSlot[] = [];
+  /** What the subscriber's UpdateTrackSettings asked for, by track sid. */
+  private wantedLayers = new Map<string, number>();
   private nextSlotId = 1;
   private offerId = 0;
   private inFlight: number | null = null;
@@ -135,6 +140,8 @@ export class DownPeer {
   private claim(slot: DownSlot, up: UpTrack): DownBinding {
     slot.sink!.sourceChanged();
     const binding: DownBinding = { up, slot, forwarded: this.forwarder.openDown(up, slot.sink!), ready: false, paused: false, resumed: slot.keptFor === up.sid };
+    const wanted = this.wantedLayers.get(up.sid);
+    if (wanted !== undefined) this.forwarder.setDownMaxLayer(binding.forwarded, wanted);
     slot.binding = binding;
     slot.label = { stream: `${up.publisherSid}|${up.sid}`, track: up.sid };
     slot.lastCodec = up.mimeType;
@@ -174,6 +181,27 @@ export class DownPeer {
     slot.label = null;
     if (this.closed) return;
     this.commands.setDownSlot(this.pid, slot.id, null).then(() => this.negotiate(), () => {});
+  }
+
+  /** The highest simulcast layer the subscriber wants of a track; remembered for the track's later bindings. */
+  setWantedLayer(trackSid: string, layer: number): void {
+    this.wantedLayers.set(trackSid, layer);
+    const binding = this.slots.find((s) => s.binding?.up.sid === trackSid)?.binding;
+    if (binding) this.forwarder.setDownMaxLayer(binding.forwarded, layer);
+  }
+
+  /**
+   * What this connection carries, from the host's stats: its estimate is shared among the video it forwards
+   * (after what its audio takes), equally, and each down's layer choice gets its share with the connection's
+   * send delay and loss. Equal shares are simple and can under-serve one large tile beside many small ones.
+   */
+  setLink(estimateBps: number, sendDelayMs: number, loss: number): void {
+    const bound = this.slots.flatMap((s) => (s.binding && !s.binding.paused ? [s.binding] : []));
+    const video = bound.filter((b) => b.up.kind === 'video');
+    if (!video.length) return;
+    const audioBps = (bound.length - video.length) * AUDIO_SHARE_BPS;
+    const share = estimateBps > 0 ? Math.max(0, estimateBps - audioBps) / video.length : 0;
+    for (const b of video) this.forwarder.setDownLink(b.forwarded, share, sendDelayMs, loss);
   }
 
   setPaused(binding: DownBinding, paused: boolean): void {

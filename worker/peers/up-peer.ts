@@ -5,6 +5,7 @@ import type { Remote } from 'comlink';
 import type { PeerCommands, TransformOptions } from '../../src/shared/host-bridge';
 import { UpTrack } from '../media/up-track';
 import { acceptOnlyLayer, highestSimulcastLayers, withoutSimulcast } from '../sdp/munge';
+import { chooseSplit, mergeAnswer, splitOffer, type SimulcastSplit } from '../sdp/simulcast-split';
 import { mediaSections, offerSends, primaryCodec } from '../sdp/sections';
 
 export interface OfferOutcome {
@@ -23,6 +24,8 @@ export class UpPeer {
   /** Tracks announced with AddTrack whose media has not appeared in an offer yet, by cid. */
   private announced = new Map<string, UpTrack>();
   private byMid = new Map<string, UpTrack>();
+  /** The simulcast section received as one section per layer; it stays the same for the connection's life. */
+  private split: SimulcastSplit | null = null;
 
   /** `publishCodecs`: the video codecs this host lets clients publish, in order of preference (HostSettings). */
   constructor(readonly pid: string, private readonly commands: Remote<PeerCommands>, private readonly publishCodecs: string[] = []) {}
@@ -77,14 +80,24 @@ export class UpPeer {
         stopped.push(track);
       }
     }
+    this.split = chooseSplit(offerSdp, this.split);
+    const split = this.split;
     const transforms: Record<string, TransformOptions> = {};
     const codecs: Record<string, string[]> = {};
     for (const [mid, t] of this.byMid) {
-      transforms[mid] = { role: 'up', pid: this.pid, trackSid: t.sid };
-      if (t.kind === 'video') codecs[mid] = this.videoCodecsFor(t);
+      const layerMids = split && split.mid === mid ? split.rids : [mid];
+      t.setLayers(split && split.mid === mid ? split.rids : []);
+      layerMids.forEach((layerMid, layer) => {
+        transforms[layerMid] = { role: 'up', pid: this.pid, trackSid: t.sid, layer };
+        if (t.kind === 'video') codecs[layerMid] = this.videoCodecsFor(t);
+      });
     }
-    const hostAnswer = await this.commands.answerUp(this.pid, withoutSimulcast(offerSdp), transforms, codecs);
-    const answerSdp = acceptOnlyLayer(hostAnswer, highestSimulcastLayers(offerSdp));
+    const hostOffer = withoutSimulcast(split ? splitOffer(offerSdp, split) : offerSdp);
+    const hostAnswer = await this.commands.answerUp(this.pid, hostOffer, transforms, codecs);
+    // another simulcast section (a second camera or a screen share) still sends only its full-resolution layer
+    const others = highestSimulcastLayers(offerSdp);
+    if (split) others.delete(split.mid);
+    const answerSdp = acceptOnlyLayer(split ? mergeAnswer(hostAnswer, offerSdp, split) : hostAnswer, others);
     for (const s of mediaSections(answerSdp)) {
       const t = this.byMid.get(s.mid);
       const primary = primaryCodec(s);

@@ -8,6 +8,7 @@ import type { RoomTrackManager } from '../tracks/room-track-manager';
 import type { Participant } from './participant';
 import type { AddressedPacket } from '../data/data-in';
 import type { RoomObserver } from './room-observer';
+import type { AudioLevelTap } from '../speakers/audio-level-tap';
 
 export interface HostServices {
   commands: Remote<PeerCommands>;
@@ -15,6 +16,8 @@ export interface HostServices {
   settings: HostSettings;
   /** Told what happens in rooms (telemetry); never waited on. */
   observer: RoomObserver;
+  /** Routes the forwarder's audio levels to the rooms' speaker detectors. */
+  audioLevels: AudioLevelTap;
 }
 
 export interface RoomContext extends HostServices {

@@ -12,13 +12,16 @@ import {
   TrackInfo,
 } from '@livekit/protocol';
 import { CLOSE_CODE, type IceServerConfig, type JoinParams, type TokenRoomConfig } from '../../src/shared/relay-protocol';
-import type { RoomView } from '../../src/shared/host-bridge';
+import type { PeerStatsSample, RoomView } from '../../src/shared/host-bridge';
 import type { Room as RoomInfo } from '@livekit/protocol';
 import { newSid } from '../ids';
 import { logger } from '../log';
 import type { UpTrack } from '../media/up-track';
 import type { AddressedPacket } from '../data/data-in';
-import { ParticipantInfo_State, roomInfo, serverInfo, trackInfo } from '../signal/proto';
+import { ParticipantInfo_State, connectionQualityUpdate, roomInfo, serverInfo, speakersChanged, trackInfo } from '../signal/proto';
+import { DEFAULT_AUDIO_LEVEL_OPTIONS } from '../speakers/audio-level-meter';
+import { type Speaker, type SpeakerCandidate, SpeakerDetector } from '../speakers/speaker-detector';
+import { RoomQuality } from '../quality/room-quality';
 import { RoomTrackManager } from '../tracks/room-track-manager';
 import { Participant, type SignalSink } from './participant';
 import type { HostServices, RoomContext } from './room-context';
@@ -55,6 +58,11 @@ export class Room implements RoomContext {
   readonly createdAtMs = Date.now();
   readonly options: RoomOptions;
   readonly tracks = new RoomTrackManager<UpTrack>();
+  /** Who is speaking, from the published audio tracks' levels; updated every level window (400 ms). */
+  readonly speakers = new SpeakerDetector();
+  /** Each participant's connection quality, from the host's stats rounds (every statsIntervalMs, 5 s). */
+  readonly quality = new RoomQuality();
+  private speakerTimer: ReturnType<typeof setInterval>;
   private participants = new Map<string, Participant>();
   /** Participants dropped expecting to resume, and when they are given up on. */
   private migrations = new Map<Participant, ReturnType<typeof setTimeout>>();
@@ -74,6 +82,7 @@ export class Room implements RoomContext {
       maxParticipants: config.maxParticipants ?? DEFAULT_ROOM_OPTIONS.maxParticipants,
     };
     this.scheduleClose(this.options.emptyTimeout);
+    this.speakerTimer = setInterval(() => this.speakersTick(), DEFAULT_AUDIO_LEVEL_OPTIONS.windowMs);
     services.observer.roomStarted(this.info());
   }
 
@@ -92,6 +101,7 @@ export class Room implements RoomContext {
   get observer() { return this.services.observer; }
   get forwarder() { return this.services.forwarder; }
   get settings() { return this.services.settings; }
+  get audioLevels() { return this.services.audioLevels; }
 
   get isClosed(): boolean {
     return this.closed;
@@ -145,6 +155,11 @@ export class Room implements RoomContext {
     this.observer.participantJoined(this.info(), p.info(), p.sessionGuard);
     p.state = ParticipantInfo_State.JOINED;
     session.send({ case: 'join', value: this.joinResponse(p) });
+    // what the others already see: who is speaking, and everyone's connection quality
+    const speaking = this.speakers.current;
+    if (speaking.length) session.send({ case: 'speakersChanged', value: speakersChanged(speaking) });
+    const qualities = this.quality.latest(this.participantList.filter((q) => q !== p && !q.hidden).map((q) => q.sid));
+    if (qualities.length) session.send({ case: 'connectionQuality', value: connectionQualityUpdate(qualities) });
     void p.down.open().catch((e: Error) => log.error(`${p.identity}: subscriber connection failed to open: ${e.message}`));
     this.participantChanged(p);
     if (p.autoSubscribe && p.grants.canSubscribe) {
@@ -243,8 +258,10 @@ export class Room implements RoomContext {
   publish(publisher: Participant, track: UpTrack): void {
     this.forwarder.openUp(track);
     this.tracks.add(track, publisher.identity, publisher.sid);
+    if (track.kind === 'audio') this.audioLevels.watch(track, this.speakers);
     const earlier = track.replaces;
     if (earlier) {
+      this.audioLevels.unwatch(earlier);
       // the earlier copy resolves until it is gone: only now do subscribers move to this one
       track.replaces = null;
       earlier.state = 'closed';
@@ -265,6 +282,8 @@ export class Room implements RoomContext {
     for (const q of this.participants.values()) q.unsubscribe(track.sid);
     this.tracks.remove(track);
     this.forwarder.closeUp(track);
+    this.audioLevels.unwatch(track);
+    this.speakers.forget(track.sid);
     this.observer.trackUnpublished(this.info(), publisher.info(), trackInfo(track));
     if (!publisher.isClosed) {
       publisher.touch();
@@ -335,6 +354,7 @@ export class Room implements RoomContext {
     if (this.closed) return;
     this.closed = true;
     this.cancelClose();
+    clearInterval(this.speakerTimer);
     for (const p of [...this.participants.values()]) {
       this.participants.delete(p.sid);
       p.close(reason, true);
@@ -343,6 +363,38 @@ export class Room implements RoomContext {
     log.info(`room ${this.name} closed`);
     this.observer.roomFinished(this.info());
     this.onClosed(this);
+  }
+
+  /** Sends the speakers that changed since the last window to everyone, as LiveKit does. */
+  private speakersTick(): void {
+    const changed: Speaker[] = this.speakers.update(this.speakerCandidates(), performance.now());
+    if (!changed.length) return;
+    const message = { case: 'speakersChanged', value: speakersChanged(changed) } as const;
+    for (const q of this.participants.values()) if (!q.migrating && !q.isClosed) q.send(message);
+  }
+
+  /** Participants others can see, with their audio tracks: a muted track never makes a speaker. */
+  private *speakerCandidates(): Iterable<SpeakerCandidate> {
+    for (const p of this.participants.values()) {
+      if (p.hidden || p.migrating || p.isClosed) continue;
+      yield { sid: p.sid, audioTracks: p.publishedTracks.filter((t) => t.kind === 'audio').map((t) => ({ sid: t.sid, muted: t.info.muted })) };
+    }
+  }
+
+  /**
+   * One stats round: every active participant's quality is scored and, when one changed or someone was scored
+   * for the first time, each active participant is told its own and the visible others' (LiveKit's rule).
+   */
+  qualityRound(samples: PeerStatsSample[], now: number): void {
+    const list = this.participantList;
+    const round = this.quality.round(samples, list.map((p) => ({ sid: p.sid, active: p.state === ParticipantInfo_State.ACTIVE, gone: p.migrating })), now);
+    if (!round.changed) return;
+    const hidden = new Set(list.filter((p) => p.hidden).map((p) => p.sid));
+    for (const q of list) {
+      if (q.migrating || q.isClosed || q.state !== ParticipantInfo_State.ACTIVE) continue;
+      const updates = round.reports.filter((r) => r.participantSid === q.sid || !hidden.has(r.participantSid));
+      if (updates.length) q.send({ case: 'connectionQuality', value: connectionQualityUpdate(updates) });
+    }
   }
 
   view(): RoomView {

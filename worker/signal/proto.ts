@@ -1,5 +1,10 @@
 // Turns the host's model into LiveKit protocol messages. Only this file and the session know the wire shapes.
 import {
+  ConnectionQuality,
+  ConnectionQualityInfo,
+  ConnectionQualityUpdate,
+  SpeakerInfo,
+  SpeakersChanged,
   ParticipantInfo,
   ParticipantInfo_Kind,
   ParticipantInfo_State,
@@ -14,6 +19,9 @@ import {
 } from '@livekit/protocol';
 import type { VideoGrants } from '../../src/shared/relay-protocol';
 import type { UpTrack } from '../media/up-track';
+import type { Speaker } from '../speakers/speaker-detector';
+import type { Quality } from '../quality/quality-scorer';
+import type { QualityReport } from '../quality/room-quality';
 
 /**
  * The LiveKit server version whose client-visible behaviour tabsfu follows. livekit-client gates features on
@@ -126,6 +134,21 @@ export function roomInfo(r: RoomFacts): RoomInfo {
     numParticipants: r.numParticipants,
     numPublishers: r.numPublishers,
   });
+}
+
+export function speakersChanged(speakers: Speaker[]): SpeakersChanged {
+  return new SpeakersChanged({ speakers: speakers.map((s) => new SpeakerInfo({ sid: s.sid, level: s.level, active: s.active })) });
+}
+
+const QUALITY: Record<Quality, ConnectionQuality> = {
+  excellent: ConnectionQuality.EXCELLENT,
+  good: ConnectionQuality.GOOD,
+  poor: ConnectionQuality.POOR,
+  lost: ConnectionQuality.LOST,
+};
+
+export function connectionQualityUpdate(reports: QualityReport[]): ConnectionQualityUpdate {
+  return new ConnectionQualityUpdate({ updates: reports.map((r) => new ConnectionQualityInfo({ participantSid: r.participantSid, quality: QUALITY[r.quality], score: r.score })) });
 }
 
 export { ParticipantInfo_State };

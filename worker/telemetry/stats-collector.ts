@@ -1,8 +1,7 @@
-// Takes every track's stats on an interval: the page reads its connections' getStats(), the worker adds the
-// forwarding core's counters and hands one record per track and direction to the telemetry service. None of it
-// runs on the media path.
-import type { Remote } from 'comlink';
-import type { PeerCommands, PeerStatsSample } from '../../src/shared/host-bridge';
+// Takes every track's stats each stats round: the page reads its connections' getStats() (StatsRounds), the
+// worker adds the forwarding core's counters and hands one record per track and direction to the telemetry
+// service. None of it runs on the media path.
+import type { PeerStatsSample } from '../../src/shared/host-bridge';
 import type { DownConnectionView, TrackStatRecord } from '../../src/shared/telemetry-records';
 import type { Forwarder } from '../media/forwarder';
 import type { Room } from '../rooms/room';
@@ -23,30 +22,21 @@ export class StatsCollector {
   /** Each subscriber connection as of the latest round, for the dashboard. */
   connections: DownConnectionView[] = [];
   private deltas = new StatsDeltas();
-  private busy = false;
 
   constructor(
-    private readonly commands: Remote<PeerCommands>,
     private readonly forwarder: Forwarder,
     private readonly rooms: () => Room[],
     private readonly telemetry: TelemetryService,
   ) {}
 
-  async round(): Promise<void> {
-    if (this.busy) return;
-    this.busy = true;
-    try {
-      const asked = performance.now();
-      const samples = await this.commands.collectStats();
-      const started = performance.now();
-      this.cost.pageMs += started - asked;
-      this.record(samples, Date.now());
-      this.telemetry.flush();
-      this.cost.workerMs += performance.now() - started;
-      this.cost.rounds++;
-    } finally {
-      this.busy = false;
-    }
+  /** One stats round's samples, which the page took `pageMs` to read. */
+  take(samples: PeerStatsSample[], pageMs: number): void {
+    const started = performance.now();
+    this.cost.pageMs += pageMs;
+    this.record(samples, Date.now());
+    this.telemetry.flush();
+    this.cost.workerMs += performance.now() - started;
+    this.cost.rounds++;
   }
 
   private record(samples: PeerStatsSample[], now: number): void {

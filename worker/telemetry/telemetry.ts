@@ -1,7 +1,7 @@
 // The worker's telemetry as one part: the service that rooms report to, the store it writes, the collector that
-// takes stats on an interval, and webhooks handed to the server. With telemetry off, rooms report to nobody.
-import type { Remote } from 'comlink';
-import type { HostSettings, PeerCommands } from '../../src/shared/host-bridge';
+// turns each stats round into records, and webhooks handed to the server. With telemetry off, rooms report to
+// nobody and stats rounds are not recorded.
+import type { HostSettings, PeerStatsSample } from '../../src/shared/host-bridge';
 import type { TrackSummary, EventQuery, TelemetryEvent, TelemetryStatus, TrackStatRecord } from '../../src/shared/telemetry-records';
 import { logger } from '../log';
 import type { Forwarder } from '../media/forwarder';
@@ -19,7 +19,6 @@ export class TelemetryDisabledError extends Error {
 }
 
 export interface TelemetryDeps {
-  commands: Remote<PeerCommands>;
   forwarder: Forwarder;
   settings: HostSettings;
   rooms: () => Room[];
@@ -57,11 +56,15 @@ export class Telemetry {
       },
       { reapAfterMs: deps.settings.reapAfterMs },
     );
-    t.collector = new StatsCollector(deps.commands, deps.forwarder, deps.rooms, t.service);
-    // rounds run on a timer, outside any frame's path; a slow round skips the next rather than queue behind it
-    setInterval(() => void t.collector?.round().catch((e: Error) => log.warn(`stats round failed: ${e.message}`)), deps.settings.statsIntervalMs);
+    // fed by the host's stats rounds (StatsRounds), on a timer outside any frame's path
+    t.collector = new StatsCollector(deps.forwarder, deps.rooms, t.service);
     log.info(`telemetry on: stats every ${deps.settings.statsIntervalMs} ms, ${store ? 'stored in IndexedDB' : 'not stored'}`);
     return t;
+  }
+
+  /** A stats round's samples; recorded only with telemetry on. */
+  statsRound(samples: PeerStatsSample[], pageMs: number): void {
+    this.collector?.take(samples, pageMs);
   }
 
   get observer(): RoomObserver {

@@ -41,6 +41,10 @@ export interface AppPeerOptions {
   texture?: boolean;
   /** TrackPublishOptions for the camera, e.g. { simulcast: false, videoEncoding: { maxBitrate: 300_000, maxFramerate: 30 } } */
   cameraOptions?: Record<string, unknown>;
+  /** The camera's size, [width, height]; default [320, 180]. */
+  cameraSize?: [number, number];
+  /** The camera's frame rate; default 30. */
+  cameraFps?: number;
   /** Token claims beyond the grant (name, metadata, attributes, roomConfig). */
   claims?: { name?: string; metadata?: string; attributes?: Record<string, string>; roomConfig?: Record<string, unknown> };
 }
@@ -62,7 +66,7 @@ export async function appPeer(browser: Browser, app: AppServer, baseURL: string,
   const token = await sdkToken(room, identity, o.grant ?? {}, o.claims ?? {});
   await page.evaluate((a) => (window as unknown as { startApp(x: unknown): Promise<string> }).startApp(a), {
     url: baseURL.replace('http', 'ws'), token, color: o.color, tone: o.tone, publish: o.publish ?? true, options: o.options ?? {}, connectOptions: o.connectOptions ?? {},
-    texture: o.texture ?? false, cameraOptions: o.cameraOptions ?? {},
+    texture: o.texture ?? false, cameraOptions: o.cameraOptions ?? {}, cameraSize: o.cameraSize, cameraFps: o.cameraFps,
   });
   return { name: identity, identity, context, page, media: { color: o.color, tone: o.tone } };
 }

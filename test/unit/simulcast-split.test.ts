@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { chooseSplit, mergeAnswer, splitOffer } from '../../worker/sdp/simulcast-split';
+import { mediaSections, splitSdp } from '../../worker/sdp/sections';
+
+const MID = 'urn:ietf:params:rtp-hdrext:sdes:mid';
+const RID = 'urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id';
+const RRID = 'urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id';
+
+// A trimmed Chromium publisher offer from livekit-client 2.23: audio, then a camera sent as three rid layers.
+const OFFER = [
+  'v=0', 'o=- 1 2 IN IP4 127.0.0.1', 's=-', 't=0 0', 'a=group:BUNDLE 0 1',
+  'm=audio 9 UDP/TLS/RTP/SAVPF 111', 'c=IN IP4 0.0.0.0', 'a=mid:0', `a=extmap:4 ${MID}`, 'a=sendonly', 'a=msid:sa ca',
+  'a=rtpmap:111 opus/48000/2', 'a=ssrc:11 cname:x',
+  'm=video 9 UDP/TLS/RTP/SAVPF 96 97', 'c=IN IP4 0.0.0.0', 'a=mid:1', `a=extmap:4 ${MID}`, `a=extmap:10 ${RID}`, `a=extmap:11 ${RRID}`,
+  'a=sendonly', 'a=msid:sv cv', 'a=rtpmap:96 H264/90000', 'a=rtcp-fb:96 nack pli', 'a=fmtp:96 packetization-mode=1;profile-level-id=42e01f',
+  'a=rtpmap:97 rtx/90000', 'a=fmtp:97 apt=96',
+  'a=rid:q send', 'a=rid:h send', 'a=rid:f send', 'a=simulcast:send q;h;f',
+].join('\r\n') + '\r\n';
+
+/** What Chromium would answer to the split offer: each section recvonly, the offered extensions accepted. */
+function hostAnswerTo(offer: string): string {
+  return offer.replace(/a=sendonly/g, 'a=recvonly').replace(/a=msid:.*\r\n/g, '').replace(/a=ssrc:.*\r\n/g, '');
+}
+
+describe('simulcast received as one section per layer', () => {
+  const split = chooseSplit(OFFER, null)!;
+
+  it('splits the simulcast section into one section per rid, in order, with the rid read as the mid', () => {
+    expect(split).toEqual({ mid: '1', rids: ['q', 'h', 'f'], midExtId: 4, ridExtId: 10 });
+    const host = splitOffer(OFFER, split);
+    expect(mediaSections(host).map((s) => s.mid)).toEqual(['0', 'q', 'h', 'f']);
+    expect(host).toContain('a=group:BUNDLE 0 q h f');
+    expect(host).not.toMatch(/a=rid:|a=simulcast:|rtx|repaired|a=extmap:4 /);
+    for (const lines of splitSdp(host).media) expect(lines.filter((l) => l.startsWith('a=extmap:'))).toEqual(lines[0].startsWith('m=video') ? [`a=extmap:10 ${MID}`] : []);
+    const [, q] = mediaSections(host);
+    expect(q.payloadTypes).toEqual([96]);
+    expect(host).toContain('a=ssrc:11 cname:x'); // the audio section is found by its SSRC
+  });
+
+  it('answers the publisher with one simulcast section that receives every rid, its extension ids restored', () => {
+    const answer = mergeAnswer(hostAnswerTo(splitOffer(OFFER, split)), OFFER, split);
+    const sections = splitSdp(answer).media;
+    expect(mediaSections(answer).map((s) => s.mid)).toEqual(['0', '1']);
+    expect(answer).toContain('a=group:BUNDLE 0 1');
+    expect(sections[0]).toContain(`a=extmap:4 ${MID}`);
+    expect(sections[1]).toEqual(expect.arrayContaining([`a=extmap:4 ${MID}`, `a=extmap:10 ${RID}`, 'a=rid:q recv', 'a=rid:h recv', 'a=rid:f recv', 'a=simulcast:recv q;h;f', 'a=recvonly']));
+    expect(answer).not.toContain('rtx');
+  });
+
+  it('keeps the split for the connection, and answers a section that stopped sending without rids', () => {
+    const stopped = OFFER.replace('a=sendonly\r\na=msid:sv cv', 'a=inactive').replace(/a=rid:.*\r\n|a=simulcast:.*\r\n/g, '');
+    expect(chooseSplit(stopped, split)).toBe(split);
+    expect(chooseSplit(stopped, null)).toBeNull();
+    const answer = mergeAnswer(hostAnswerTo(splitOffer(stopped, split)), stopped, split);
+    expect(mediaSections(answer).map((s) => s.mid)).toEqual(['0', '1']);
+    expect(answer).not.toMatch(/a=rid:|a=simulcast:/);
+  });
+
+  it('does not split rids that are already mids, or a section without the rid extension', () => {
+    expect(chooseSplit(OFFER.replace('a=mid:0', 'a=mid:q').replace('BUNDLE 0 1', 'BUNDLE q 1'), null)).toBeNull();
+    expect(chooseSplit(OFFER.replace(`a=extmap:10 ${RID}\r\n`, ''), null)).toBeNull();
+  });
+});
