@@ -93,6 +93,10 @@ const api: WorkerApi = {
       if (b) forwarder?.keyframeWanted(b.forwarded);
     }
   },
+
+  downLinks(reports) {
+    for (const r of reports) sfu?.participant(r.pid)?.down.setLink(r.estimateBps, r.sendDelayMs, r.loss);
+  },
 };
 
 Comlink.expose(api);
@@ -103,7 +107,7 @@ Comlink.expose(api);
   const t = event.transformer;
   const options = t.options as TransformOptions;
   if (options.role === 'up') {
-    forwarder?.attachUpTransformer(options.trackSid, t);
+    forwarder?.attachUpTransformer(options.trackSid, options.layer ?? 0, t);
     return;
   }
   const slot = sfu?.participant(options.pid)?.down.slot(options.slot);

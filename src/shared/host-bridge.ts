@@ -22,7 +22,8 @@ export type PeerState = 'new' | 'connecting' | 'connected' | 'disconnected' | 'f
 
 /** Options of RTCRtpScriptTransforms the page creates; the worker's rtctransform handler reads them. */
 export type TransformOptions =
-  | { role: 'up'; pid: string; trackSid: string }
+  /** `layer`: the simulcast layer this receiver gets, 0 = lowest (0 when not simulcast). */
+  | { role: 'up'; pid: string; trackSid: string; layer: number }
   | { role: 'decoy'; pid: string; slot: number };
 
 /** A codec as the publisher negotiated it; subscribers must use the same one, with the same payload type. */
@@ -128,6 +129,17 @@ export const DEFAULT_HOST_SETTINGS: HostSettings = {
   iceTransportPolicy: 'all',
 };
 
+/** A subscriber connection's link over about the last second. */
+export interface DownLinkReport {
+  pid: string;
+  /** The connection's outgoing estimate (availableOutgoingBitrate), bit/s; 0 when unknown. */
+  estimateBps: number;
+  /** Mean time packets waited in the host's send path (pacer), ms. */
+  sendDelayMs: number;
+  /** The highest fraction of video packets its subscriber reported lost (RTCP), 0..1. */
+  loss: number;
+}
+
 /** A subscriber's PLI/FIR count on one slot since the last report. */
 export interface KeyframeRequestReport {
   pid: string;
@@ -229,6 +241,8 @@ export interface WorkerApi {
   localCandidate(pid: string, side: PeerSide, candidate: IceCandidateJson | null): void;
   peerState(pid: string, side: PeerSide, state: PeerState): void;
   keyframeRequests(reports: KeyframeRequestReport[]): void;
+  /** Subscriber connections' link figures, about once a second each: the layer choice's input. */
+  downLinks(reports: DownLinkReport[]): void;
   /** A data packet arrived on one of a participant's publisher channels. */
   dataIn(pid: string, label: string, payload: ArrayBuffer): void;
   /** Carries out a host control; rejects with a reason when the room, participant or track is gone. */

@@ -29,6 +29,7 @@ import type { IceCandidateJson, PeerSide, PeerState } from '../../src/shared/hos
 import { newSid } from '../ids';
 import { logger } from '../log';
 import { UpTrack } from '../media/up-track';
+import { wantedLayer } from '../media/layer-choice';
 import { DownPeer, type DownBinding } from '../peers/down-peer';
 import { UpPeer, UpOfferError } from '../peers/up-peer';
 import { DataIn } from '../data/data-in';
@@ -253,6 +254,7 @@ export class Participant {
     this.send({ case: 'answer', value: new SessionDescription({ type: 'answer', sdp: outcome.answerSdp, id: sd.id }) });
     for (const t of outcome.stopped) this.unpublish(t);
     for (const t of outcome.started) this.room.publish(this, t);
+    for (const t of this.up.tracks) this.room.forwarder.updateLayers(t);
   }
 
   async onSubscriberAnswer(sd: SessionDescription): Promise<void> {
@@ -327,7 +329,10 @@ export class Participant {
     for (const sid of req.trackSids) {
       const b = this.subscriptions.bindingOf(sid);
       if (b && b.paused !== req.disabled) this.down.setPaused(b, req.disabled);
+      const track = b?.up ?? this.room.tracks.resolve(sid)?.track;
+      if (track?.kind === 'video') this.down.setWantedLayer(sid, wantedLayer(req, track.info.layers, track.layerCount));
     }
+    this.room.layersWantedChanged();
   }
 
   onDownConnectionState(state: PeerState): void {

@@ -34,6 +34,8 @@ export interface RoomContext extends HostServices {
   allows(track: UpTrack, subscriber: Participant): boolean;
   /** A publisher changed its subscription permissions. */
   permissionsChanged(publisher: Participant): void;
+  /** What subscribers want of simulcast tracks may have changed (settings): tell publishers (dynacast). */
+  layersWantedChanged(): void;
   /** Sends a participant's data packet to the others it is addressed to. */
   deliverData(from: Participant, packet: AddressedPacket): void;
 }

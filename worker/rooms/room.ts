@@ -23,6 +23,7 @@ import { DEFAULT_AUDIO_LEVEL_OPTIONS } from '../speakers/audio-level-meter';
 import { type Speaker, type SpeakerCandidate, SpeakerDetector } from '../speakers/speaker-detector';
 import { RoomQuality } from '../quality/room-quality';
 import { RoomTrackManager } from '../tracks/room-track-manager';
+import { Dynacast } from '../media/dynacast';
 import { Participant, type SignalSink } from './participant';
 import type { HostServices, RoomContext } from './room-context';
 
@@ -63,6 +64,10 @@ export class Room implements RoomContext {
   /** Each participant's connection quality, from the host's stats rounds (every statsIntervalMs, 5 s). */
   readonly quality = new RoomQuality();
   private speakerTimer: ReturnType<typeof setInterval>;
+  /** Tells publishers which simulcast layers subscribers need. */
+  readonly dynacast = new Dynacast((track, update) => this.participants.get(track.publisherSid)?.send({ case: 'subscribedQualityUpdate', value: update }));
+  /** Re-reads what subscribers want every half second: subscriptions, pauses and leaves all change it. */
+  private dynacastTimer = setInterval(() => this.layersWantedChanged(), 500);
   private participants = new Map<string, Participant>();
   /** Participants dropped expecting to resume, and when they are given up on. */
   private migrations = new Map<Participant, ReturnType<typeof setTimeout>>();
@@ -282,6 +287,7 @@ export class Room implements RoomContext {
     for (const q of this.participants.values()) q.unsubscribe(track.sid);
     this.tracks.remove(track);
     this.forwarder.closeUp(track);
+    this.dynacast.forget(track);
     this.audioLevels.unwatch(track);
     this.speakers.forget(track.sid);
     this.observer.trackUnpublished(this.info(), publisher.info(), trackInfo(track));
@@ -290,6 +296,16 @@ export class Room implements RoomContext {
       this.participantChanged(publisher);
     }
     log.info(`${publisher.identity} unpublished ${track.kind} ${track.sid} in ${this.name}`);
+  }
+
+  /** What subscribers want of the room's simulcast tracks may have changed: publishers hear of it (dynacast). */
+  layersWantedChanged(): void {
+    const now = performance.now();
+    for (const p of this.participants.values()) {
+      for (const t of p.publishedTracks) {
+        if (t.kind === 'video' && t.layerCount > 1) this.dynacast.update(t, this.forwarder.maxWantedLayer(t), now);
+      }
+    }
   }
 
   allows(track: UpTrack, subscriber: Participant): boolean {
@@ -355,6 +371,7 @@ export class Room implements RoomContext {
     this.closed = true;
     this.cancelClose();
     clearInterval(this.speakerTimer);
+    clearInterval(this.dynacastTimer);
     for (const p of [...this.participants.values()]) {
       this.participants.delete(p.sid);
       p.close(reason, true);

@@ -16,13 +16,14 @@ export interface AppServer {
   close(): void;
 }
 
-export function serveApp(): Promise<AppServer> {
+/** `bind`: the address to listen on; default 127.0.0.1 (a peer in another network namespace needs 0.0.0.0). */
+export function serveApp(bind = '127.0.0.1'): Promise<AppServer> {
   const server = http.createServer((req, res) => {
     const file = req.url === '/livekit-client.umd.js' ? umd : path.join(import.meta.dirname, '..', 'app', 'index.html');
     res.writeHead(200, { 'content-type': file.endsWith('.js') ? 'text/javascript' : 'text/html' });
     fs.createReadStream(file).pipe(res);
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
+  return new Promise((resolve) => server.listen(0, bind, () => {
     resolve({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}/`, close: () => server.close() });
   }));
 }
