@@ -177,6 +177,8 @@ class Track {
   constructor(readonly handle: number, readonly kind: TrackKind) {}
 }
 
+export type BaselineDownStats = Omit<DownStats, 'currentLayer' | 'targetLayer' | 'maxLayer' | 'switches' | 'lastSwitchReason'>;
+
 export class CoreBaseline {
   private tracks = new Map<number, Track>();
   private downs = new Map<number, Down>();
@@ -350,7 +352,8 @@ export class CoreBaseline {
     };
   }
 
-  downStats(handle: number): DownStats | undefined {
+  /** The counters only: the baseline predates simulcast layers. */
+  downStats(handle: number): BaselineDownStats | undefined {
     const d = this.downs.get(handle);
     if (!d) return undefined;
     return {

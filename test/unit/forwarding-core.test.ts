@@ -1,6 +1,6 @@
 // End-to-end checks of the forwarding core through its TypeScript binding,
 // against the real .wasm built by scripts/build-wasm.mjs.
-import { SwitchReason, existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Codec, ForwardingCore, FrameClass, NO_HANDLE, SwitchReason, TrackKind } from '../../worker/core/forwarding-core';
