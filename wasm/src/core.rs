@@ -227,7 +227,7 @@ impl Core {
             max_layer: (MAX_LAYERS - 1) as u8,
             target: (t.layer_count - 1) as u8,
             current: 0,
-            link: Link::unlimited(),
+            link: Link::initial(),
             switches: 0,
             last_reason: SwitchReason::None,
         });

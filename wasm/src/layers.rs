@@ -21,8 +21,16 @@ pub const LAYER_IDLE_MS: f64 = 1500.0;
 pub const RATE_WINDOW_MS: f64 = 500.0;
 /// A down moves up only when its budget covers the layer's bitrate times this.
 const UP_HEADROOM: f64 = 1.15;
-/// After a move down for bandwidth, no move up for this long.
-const HOLD_AFTER_DOWN_MS: f64 = 4000.0;
+/// After congestion, no move up for this long; doubled for each congestion
+/// that follows within `HOLD_RESET_MS` of the last (a link that cannot carry
+/// the next layer up should not be tried every few seconds), up to `HOLD_MAX_MS`.
+const HOLD_MIN_MS: f64 = 4000.0;
+const HOLD_MAX_MS: f64 = 64_000.0;
+const HOLD_RESET_MS: f64 = 30_000.0;
+/// A down's budget before its connection's first estimate: GoogCC's start
+/// rate, so that a subscriber on a slow link does not start on a layer it
+/// cannot carry. A fast link's estimate follows within a second or two.
+pub const INITIAL_BUDGET_BPS: f64 = 300_000.0;
 
 #[derive(Clone, Copy, Debug)]
 pub struct Layer {
@@ -99,11 +107,20 @@ pub struct Link {
     pub hold_up_until_ms: f64,
     /// The connection is congested now: the down steps below its current layer.
     pub congested: bool,
+    /// The hold the next congestion sets, and when the last one was.
+    hold_ms: f64,
+    last_congestion_ms: f64,
 }
 
 impl Link {
-    pub const fn unlimited() -> Link {
-        Link { budget_bps: f64::INFINITY, hold_up_until_ms: f64::NEG_INFINITY, congested: false }
+    pub const fn initial() -> Link {
+        Link {
+            budget_bps: INITIAL_BUDGET_BPS,
+            hold_up_until_ms: f64::NEG_INFINITY,
+            congested: false,
+            hold_ms: HOLD_MIN_MS,
+            last_congestion_ms: f64::NEG_INFINITY,
+        }
     }
 }
 
@@ -118,7 +135,16 @@ impl Link {
         self.budget_bps = if budget_bps > 0.0 { budget_bps } else { f64::INFINITY };
         self.congested = send_delay_ms > SEND_DELAY_CONGESTED_MS || loss > LOSS_CONGESTED;
         if self.congested {
-            self.hold_up_until_ms = now_ms + HOLD_AFTER_DOWN_MS;
+            let recent = now_ms - self.last_congestion_ms < HOLD_RESET_MS;
+            // one episode of congestion spans several reports: back off once per episode
+            let new_episode = now_ms >= self.hold_up_until_ms;
+            if !recent {
+                self.hold_ms = HOLD_MIN_MS;
+            } else if new_episode {
+                self.hold_ms = (self.hold_ms * 2.0).min(HOLD_MAX_MS);
+            }
+            self.last_congestion_ms = now_ms;
+            self.hold_up_until_ms = now_ms + self.hold_ms;
         }
     }
 }

@@ -60,6 +60,8 @@ export class DownPeer {
   private slots: DownSlot[] = [];
   /** What the subscriber's UpdateTrackSettings asked for, by track sid. */
   private wantedLayers = new Map<string, number>();
+  /** The connection's last link report (DownLinkReport), for tracks bound after it. */
+  private lastLink: { estimateBps: number; sendDelayMs: number; loss: number } | null = null;
   private nextSlotId = 1;
   private offerId = 0;
   private inFlight: number | null = null;
@@ -142,6 +144,9 @@ export class DownPeer {
     const binding: DownBinding = { up, slot, forwarded: this.forwarder.openDown(up, slot.sink!), ready: false, paused: false, resumed: slot.keptFor === up.sid };
     const wanted = this.wantedLayers.get(up.sid);
     if (wanted !== undefined) this.forwarder.setDownMaxLayer(binding.forwarded, wanted);
+    // a track subscribed on a connection whose estimate is known starts within it, and the others' shares shrink
+    slot.binding = binding;
+    if (this.lastLink) this.setLink(this.lastLink.estimateBps, 0, 0);
     slot.binding = binding;
     slot.label = { stream: `${up.publisherSid}|${up.sid}`, track: up.sid };
     slot.lastCodec = up.mimeType;
@@ -196,12 +201,30 @@ export class DownPeer {
    * send delay and loss. Equal shares are simple and can under-serve one large tile beside many small ones.
    */
   setLink(estimateBps: number, sendDelayMs: number, loss: number): void {
+    this.lastLink = { estimateBps, sendDelayMs, loss };
     const bound = this.slots.flatMap((s) => (s.binding && !s.binding.paused ? [s.binding] : []));
     const video = bound.filter((b) => b.up.kind === 'video');
     if (!video.length) return;
     const audioBps = (bound.length - video.length) * AUDIO_SHARE_BPS;
     const share = estimateBps > 0 ? Math.max(0, estimateBps - audioBps) / video.length : 0;
     for (const b of video) this.forwarder.setDownLink(b.forwarded, share, sendDelayMs, loss);
+  }
+
+  /**
+   * How far below the simulcast layers it wants this subscriber receives, 0..1: the worst of its started video
+   * downs, in layers short of the wanted one over the layers there are. Connection quality counts it.
+   */
+  layerDeficit(): number {
+    let worst = 0;
+    for (const slot of this.slots) {
+      const b = slot.binding;
+      if (!b || b.paused || b.up.kind !== 'video' || b.up.layerCount < 2) continue;
+      const s = this.forwarder.downStats(b.forwarded);
+      if (!s?.started) continue;
+      const top = b.up.layerCount - 1;
+      worst = Math.max(worst, Math.max(0, Math.min(s.maxLayer, top) - s.currentLayer) / top);
+    }
+    return worst;
   }
 
   setPaused(binding: DownBinding, paused: boolean): void {

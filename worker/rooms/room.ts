@@ -404,6 +404,7 @@ export class Room implements RoomContext {
    */
   qualityRound(samples: PeerStatsSample[], now: number): void {
     const list = this.participantList;
+    for (const p of list) this.quality.setLayerDeficit(p.sid, p.down.layerDeficit());
     const round = this.quality.round(samples, list.map((p) => ({ sid: p.sid, active: p.state === ParticipantInfo_State.ACTIVE, gone: p.migrating })), now);
     if (!round.changed) return;
     const hidden = new Set(list.filter((p) => p.hidden).map((p) => p.sid));

@@ -23,6 +23,7 @@ impl Sim {
 
     fn down(&mut self, max: u32) -> u32 {
         let d = self.c.down_open(self.t);
+        self.c.down_set_link(d, 10_000_000.0, 0.0, 0.0, self.now);
         self.c.down_set_max_layer(d, max, self.now);
         self.c.down_set_ready(d, true);
         d
@@ -186,4 +187,40 @@ fn keyframe_requests_are_throttled_per_layer() {
     layers.sort();
     assert_eq!(layers, [0, 2], "one request per wanted layer, at once");
     assert_eq!(s.c.poll_keyframe_request(100.0), NONE, "then the window");
+}
+
+#[test]
+fn a_new_subscriber_starts_within_the_initial_budget_until_its_connection_has_an_estimate() {
+    let mut s = Sim::new();
+    let first = s.down(2);
+    s.run(1000.0);
+    assert_eq!(s.layer_of(first), (2.0, 2.0));
+    let d = s.c.down_open(s.t);
+    s.c.down_set_ready(d, true);
+    s.run(1000.0);
+    assert_eq!(s.layer_of(d), (0.0, 0.0), "300 kbit/s: the lowest layer (100 kbit/s); the middle one measures a little more");
+    s.c.down_set_link(d, 5_000_000.0, 0.0, 0.0, s.now);
+    s.run(1000.0);
+    assert_eq!(s.layer_of(d), (2.0, 2.0));
+}
+
+#[test]
+fn a_link_that_keeps_failing_at_the_next_layer_is_tried_less_and_less_often() {
+    let mut s = Sim::new();
+    let d = s.down(2);
+    s.run(1000.0);
+    let mut holds = Vec::new();
+    for _ in 0..3 {
+        // congestion at the top layer: down; then a clean link: how long until it is back up
+        s.c.down_set_link(d, 5_000_000.0, 120.0, 0.0, s.now);
+        s.run(500.0);
+        assert_eq!(s.layer_of(d).0, 1.0);
+        s.c.down_set_link(d, 5_000_000.0, 0.0, 0.0, s.now);
+        let from = s.now;
+        while s.layer_of(d).0 != 2.0 {
+            s.run(500.0);
+        }
+        holds.push(s.now - from);
+    }
+    assert!(holds[0] < holds[1] && holds[1] < holds[2], "holds grow: {holds:?}");
 }
