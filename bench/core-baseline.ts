@@ -177,7 +177,7 @@ class Track {
   constructor(readonly handle: number, readonly kind: TrackKind) {}
 }
 
-export type BaselineDownStats = Omit<DownStats, 'currentLayer' | 'targetLayer' | 'maxLayer' | 'switches' | 'lastSwitchReason'>;
+export type BaselineDownStats = Omit<DownStats, 'currentLayer' | 'targetLayer' | 'maxLayer' | 'switches' | 'lastSwitchReason' | 'previousLayer'>;
 
 export class CoreBaseline {
   private tracks = new Map<number, Track>();

@@ -16,7 +16,9 @@ export type TelemetryEventName =
   | 'track_unsubscribed'
   | 'track_subscribe_failed'
   | 'track_muted'
-  | 'track_unmuted';
+  | 'track_unmuted'
+  /** tabsfu's own: a subscriber's copy of a simulcast track changed layers (detail: from, to, why). */
+  | 'track_layer_switched';
 
 /** Who and what a record is about: the fields both stores index and filter by. */
 interface RecordSubject {
@@ -70,6 +72,8 @@ export interface TrackStatRecord extends RecordSubject {
    */
   sendDelayMs?: number;
   estimateKbps?: number;
+  /** `down` of a simulcast track only: the layer the subscriber received at the end of the interval, 0 = lowest. */
+  layer?: number;
 }
 
 /** A subscriber connection over the last stats interval: what the host forwards to it and whether it queues. */

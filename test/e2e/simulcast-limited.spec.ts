@@ -2,7 +2,7 @@ import { chromium, expect, test, type Browser, type Page } from '@playwright/tes
 import { CHROMIUM_ARGS, chromiumPath } from './helpers/chromium';
 import { openHost } from './helpers/host';
 import { COLORS, type Peer } from './helpers/peer';
-import { appPeer, inRoom, serveApp, type AppServer } from './helpers/app';
+import { CAMERA_720P, appPeer, inRoom, serveApp, type AppServer } from './helpers/app';
 import { peerInboundStats } from './helpers/stats';
 import { createShapedSite, shapedSiteUnavailable, type ShapedSite } from './helpers/shaped-site';
 
@@ -50,9 +50,7 @@ test('a subscriber on a slow downlink gets a lower simulcast layer and stays rea
     const host = await openHost(browser, baseURL!);
     app = await serveApp('0.0.0.0');
     const room = `limited-${Date.now()}`;
-    const alice = await appPeer(browser, app, baseURL!, room, 'alice', {
-      color: COLORS.red, tone: 440, texture: true, cameraSize: [1280, 720], cameraFps: 15,
-    });
+    const alice = await appPeer(browser, app, baseURL!, room, 'alice', CAMERA_720P);
     peers.push(alice);
     const wide = await appPeer(browser, app, baseURL!, room, 'wide', { color: COLORS.green, tone: 660, publish: false });
     peers.push(wide);

@@ -1,12 +1,11 @@
 import { expect, test, type Page } from '@playwright/test';
 import { openHost } from './helpers/host';
 import { COLORS } from './helpers/peer';
-import { appPeer, serveApp } from './helpers/app';
+import { CAMERA_720P, appPeer, serveApp } from './helpers/app';
 import { peerInboundStats } from './helpers/stats';
+import { eventsIn, storedStats } from './helpers/telemetry';
 
-// A 1280x720 camera with livekit-client's default simulcast: q 320x180, h 640x360, f 1280x720. A moving, textured
-// picture at 15 fps keeps three encodes and the host's decodes within two cores.
-const CAMERA = { color: COLORS.red, tone: 440, texture: true, cameraSize: [1280, 720] as [number, number], cameraFps: 15 };
+const CAMERA = CAMERA_720P;
 
 /** The rids of the publisher's video encodings that sent bytes in the last `ms`. */
 async function sendingLayers(page: Page, ms = 1500): Promise<string[]> {
@@ -37,7 +36,8 @@ const setTile = (page: Page, identity: string, px: number) =>
   page.evaluate(([id, w]) => (window as unknown as { setTileWidth(i: string, px: number): void }).setTileWidth(id, w), [identity, px] as const);
 
 test('each subscriber decodes the simulcast layer that fits its tile, and a tile that grows switches up without a freeze', async ({ browser, baseURL }) => {
-  const host = await openHost(browser, baseURL!);
+  // telemetry every second, to see the layers in the stored stats
+  const host = await openHost(browser, baseURL!, '?statsIntervalMs=1000');
   const app = await serveApp();
   const room = `simulcast-${Date.now()}`;
   const alice = await appPeer(browser, app, baseURL!, room, 'alice', CAMERA);
@@ -58,6 +58,16 @@ test('each subscriber decodes the simulcast layer that fits its tile, and a tile
   const decodedAtSwitch = (await received(small.page)).framesDecoded;
   await expect.poll(async () => (await received(small.page)).framesDecoded).toBeGreaterThan(decodedAtSwitch + 30);
   expect((await received(small.page)).freezes, 'no freeze across the switch').toBe(before.freezes);
+
+  // telemetry keeps the switch, with its reason, and the layer each subscriber got over time
+  await expect.poll(async () => (await eventsIn(host.page, room)).filter((e) => e.event === 'track_layer_switched' && e.identity === 'small').map((e) => e.detail))
+    .toContain('layer 0 → 2: tile size or quality');
+  const layersOf = async (identity: string) => (await storedStats(host.page))
+    .filter((r) => r.room === room && r.direction === 'down' && r.kind === 'video' && r.identity === identity)
+    .sort((a, b) => a.at - b.at).map((r) => r.layer);
+  await expect.poll(async () => [...new Set(await layersOf('small'))].sort()).toEqual([0, 2]);
+  // the large tile starts within its connection's first estimate, then has the top layer
+  expect((await layersOf('large')).at(-1)).toBe(2);
 
   for (const p of [alice, small, large]) await p.context.close();
   app.close();

@@ -85,6 +85,8 @@ struct Down {
     link: Link,
     switches: u64,
     last_reason: SwitchReason,
+    /// The layer it had before its last switch.
+    previous: u8,
 }
 
 impl Down {
@@ -230,6 +232,7 @@ impl Core {
             link: Link::initial(),
             switches: 0,
             last_reason: SwitchReason::None,
+            previous: 0,
         });
         if down == NONE {
             return NONE;
@@ -388,6 +391,7 @@ impl Core {
             if d.waiting_on() == Some(lf) && starts {
                 if d.started {
                     d.switches += 1;
+                    d.previous = d.current;
                     flag = SWITCHED_FLAG;
                 } else {
                     d.last_reason = SwitchReason::Start;
@@ -582,7 +586,7 @@ impl Core {
     }
 
     /// `[frames, bytes, keyframes, dropped_waiting, dropped_paused_or_not_ready, keyframe_wants, started,
-    /// current layer, target layer, max layer, switches, last switch reason]`
+    /// current layer, target layer, max layer, switches, last switch reason, layer before the last switch]`
     pub fn down_stats(&mut self, down: u32) -> u32 {
         let d = match self.downs.get(down) {
             Some(d) => d,
@@ -601,6 +605,7 @@ impl Core {
             f64::from(d.max_layer),
             d.switches as f64,
             f64::from(d.last_reason as u32),
+            f64::from(d.previous),
         ];
         self.stats[..values.len()].copy_from_slice(&values);
         values.len() as u32

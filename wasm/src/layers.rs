@@ -135,7 +135,8 @@ impl Link {
         self.budget_bps = if budget_bps > 0.0 { budget_bps } else { f64::INFINITY };
         self.congested = send_delay_ms > SEND_DELAY_CONGESTED_MS || loss > LOSS_CONGESTED;
         if self.congested {
-            let recent = now_ms - self.last_congestion_ms < HOLD_RESET_MS;
+            // "recent" counts from the end of the last hold, so that a long hold does not reset itself
+            let recent = now_ms - self.last_congestion_ms < self.hold_ms + HOLD_RESET_MS;
             // one episode of congestion spans several reports: back off once per episode
             let new_episode = now_ms >= self.hold_up_until_ms;
             if !recent {

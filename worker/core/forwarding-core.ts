@@ -57,6 +57,8 @@ export interface DownStats {
   maxLayer: number;
   switches: number;
   lastSwitchReason: SwitchReason;
+  /** The layer it had before its last switch. */
+  previousLayer: number;
 }
 
 /** The raw exports. wasm i32 results arrive signed: handles need `>>> 0`. */
@@ -257,7 +259,7 @@ export class ForwardingCore {
     return {
       frames: s[0], bytes: s[1], keyframes: s[2], droppedWaiting: s[3],
       droppedPausedOrNotReady: s[4], keyframeWants: s[5], started: s[6] !== 0,
-      currentLayer: s[7], targetLayer: s[8], maxLayer: s[9], switches: s[10], lastSwitchReason: s[11] as SwitchReason,
+      currentLayer: s[7], targetLayer: s[8], maxLayer: s[9], switches: s[10], lastSwitchReason: s[11] as SwitchReason, previousLayer: s[12],
     };
   }
 

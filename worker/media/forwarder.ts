@@ -1,7 +1,7 @@
 // The media path: frames arrive from each published track's receiver transform, the forwarding core decides
 // which subscribers get each one, and each chosen subscriber's sink gets its own clone. Nothing here decodes
 // or encodes; nothing is logged per frame.
-import { type ForwardingCore, NO_HANDLE, SWITCHED_FLAG, TrackKind } from '../core/forwarding-core';
+import { type ForwardingCore, NO_HANDLE, SWITCHED_FLAG, type SwitchReason, TrackKind } from '../core/forwarding-core';
 import { Codec, type CodecId } from '../core/forwarding-core';
 import type { UpTrack } from './up-track';
 import type { DownSink, EncodedFrame } from './down-sink';
@@ -31,9 +31,13 @@ export interface ForwardedDown {
   closed: boolean;
 }
 
+/** Told when a subscriber's down moved to another simulcast layer: which, from which, and why. */
+export type LayerSwitchListener = (from: number, to: number, reason: SwitchReason) => void;
+
 interface DownEntry extends ForwardedDown {
   up: UpEntry;
   sink: DownSink;
+  onLayerSwitch: LayerSwitchListener | null;
 }
 
 export interface ForwarderCounters {
@@ -117,12 +121,12 @@ export class Forwarder {
     }
   }
 
-  openDown(track: UpTrack, sink: DownSink): ForwardedDown {
+  openDown(track: UpTrack, sink: DownSink, onLayerSwitch: LayerSwitchListener | null = null): ForwardedDown {
     const up = this.upsBySid.get(track.sid);
     if (!up) throw new Error(`track ${track.sid} is not forwarded`);
     const handle = this.core.downOpen(up.handle, this.now());
     if (handle === NO_HANDLE) throw new Error(`forwarding core refused a subscriber of ${track.sid}`);
-    const down: DownEntry = { handle, trackSid: track.sid, closed: false, up, sink };
+    const down: DownEntry = { handle, trackSid: track.sid, closed: false, up, sink, onLayerSwitch };
     this.downs.set(handle, down);
     return down;
   }
@@ -227,7 +231,7 @@ export class Forwarder {
       const down = this.downs.get((target & ~SWITCHED_FLAG) >>> 0);
       if (!down) continue;
       // another layer is another stream: its timestamps continue from the last frame the subscriber got
-      if (target & SWITCHED_FLAG) down.sink.sourceChanged();
+      if (target & SWITCHED_FLAG) this.switched(down);
       down.sink.write(frame);
       this.counters.framesOut++;
     }
@@ -243,6 +247,13 @@ export class Forwarder {
     const m = frame.getMetadata() as RTCEncodedAudioFrameMetadata & { audioLevel?: number };
     if (m.audioLevel === undefined || m.rtpTimestamp === undefined) return;
     this.audioLevels!.audioFrame(track, m.audioLevel, m.rtpTimestamp, this.now());
+  }
+
+  /** A down changed layers with the frame it is about to get (rare: never per frame). */
+  private switched(down: DownEntry): void {
+    down.sink.sourceChanged();
+    const s = down.onLayerSwitch && this.core.downStats(down.handle);
+    if (s) down.onLayerSwitch!(s.previousLayer, s.currentLayer, s.lastSwitchReason);
   }
 
   private drainKeyframeRequests(): void {

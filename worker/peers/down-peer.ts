@@ -8,6 +8,7 @@ import type { MediaKind, PeerCommands, PeerState, RouteName } from '../../src/sh
 import { logger } from '../log';
 import type { DownSink } from '../media/down-sink';
 import type { ForwardedDown, Forwarder } from '../media/forwarder';
+import type { SwitchReason } from '../core/forwarding-core';
 import type { UpTrack } from '../media/up-track';
 import { setMsids } from '../sdp/munge';
 import { mediaSections, primaryCodec } from '../sdp/sections';
@@ -76,6 +77,8 @@ export class DownPeer {
     private readonly forwarder: Forwarder,
     private readonly route: RouteName,
     private sendOffer: SendOffer,
+    /** Told of each simulcast layer switch of a binding (telemetry). */
+    private readonly onLayerSwitch: ((b: DownBinding, from: number, to: number, reason: SwitchReason) => void) | null = null,
   ) {}
 
   async open(): Promise<void> {
@@ -141,7 +144,11 @@ export class DownPeer {
 
   private claim(slot: DownSlot, up: UpTrack): DownBinding {
     slot.sink!.sourceChanged();
-    const binding: DownBinding = { up, slot, forwarded: this.forwarder.openDown(up, slot.sink!), ready: false, paused: false, resumed: slot.keptFor === up.sid };
+    const listener = this.onLayerSwitch;
+    const binding: DownBinding = {
+      up, slot, ready: false, paused: false, resumed: slot.keptFor === up.sid,
+      forwarded: this.forwarder.openDown(up, slot.sink!, listener && ((from, to, reason) => listener(binding, from, to, reason))),
+    };
     const wanted = this.wantedLayers.get(up.sid);
     if (wanted !== undefined) this.forwarder.setDownMaxLayer(binding.forwarded, wanted);
     // a track subscribed on a connection whose estimate is known starts within it, and the others' shares shrink

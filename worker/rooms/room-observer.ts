@@ -18,4 +18,6 @@ export interface RoomObserver {
   trackUnsubscribed(room: RoomInfo, subscriber: ParticipantInfo, track: TrackInfo): void;
   trackSubscribeFailed(room: RoomInfo, subscriber: ParticipantInfo, trackSid: string, reason: string): void;
   trackMuted(room: RoomInfo, p: ParticipantInfo, track: TrackInfo, muted: boolean): void;
+  /** A subscriber's copy of a simulcast track moved from one layer (0 = lowest) to another, and why. */
+  trackLayerSwitched(room: RoomInfo, subscriber: ParticipantInfo, track: TrackInfo, from: number, to: number, reason: string): void;
 }

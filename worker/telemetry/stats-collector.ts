@@ -65,7 +65,10 @@ export class StatsCollector {
           const dims = this.forwarder.trackStats(binding.up);
           const key = `${p.sid}/down/${rtp.mid}/${binding.up.sid}`;
           seen.add(key);
-          const r = this.deltas.next(key, { at: now, rtp, coreFrames: core?.frames ?? 0, coreKeyframes: core?.keyframes ?? 0 }, { ...base, trackSid: binding.up.sid, rttMs: down!.rttMs, estimateKbps: down!.outgoingEstimateKbps, width: dims?.width ?? 0, height: dims?.height ?? 0 });
+          const r = this.deltas.next(key, { at: now, rtp, coreFrames: core?.frames ?? 0, coreKeyframes: core?.keyframes ?? 0 }, {
+            ...base, trackSid: binding.up.sid, rttMs: down!.rttMs, estimateKbps: down!.outgoingEstimateKbps, width: dims?.width ?? 0, height: dims?.height ?? 0,
+            ...(binding.up.layerCount > 1 && core?.started ? { layer: core.currentLayer } : {}),
+          });
           if (r) {
             this.telemetry.trackStats(r);
             downRecords.push(r);

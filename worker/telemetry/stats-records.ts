@@ -26,6 +26,8 @@ export interface RecordContext {
   /** The track's dimensions from its keyframes, when the stream itself does not say (forwarded video). */
   width: number;
   height: number;
+  /** The simulcast layer a `down` record's subscriber gets; absent when the track has one layer. */
+  layer?: number;
 }
 
 /** Remembers each stream's last sample, so that the next one becomes a per-interval record. */
@@ -69,6 +71,7 @@ export class StatsDeltas {
       nacks: Math.max(0, b.nackCount - a.nackCount),
       sendDelayMs: up || packets <= 0 ? 0 : (Math.max(0, b.sendDelaySeconds - a.sendDelaySeconds) * 1000) / packets,
       estimateKbps: up ? 0 : ctx.estimateKbps,
+      ...(ctx.layer === undefined ? {} : { layer: ctx.layer }),
     };
   }
 

@@ -96,6 +96,10 @@ export class TelemetryService implements RoomObserver {
     this.emit('track_unsubscribed', { room, participant: subscriber, track });
   }
 
+  trackLayerSwitched(room: RoomInfo, subscriber: ParticipantInfo, track: TrackInfo, from: number, to: number, reason: string): void {
+    this.emit('track_layer_switched', { room, participant: subscriber, track, detail: `layer ${from} → ${to}: ${reason}` });
+  }
+
   trackSubscribeFailed(room: RoomInfo, subscriber: ParticipantInfo, trackSid: string, reason: string): void {
     this.emit('track_subscribe_failed', { room, participant: subscriber, trackSid, detail: reason });
   }

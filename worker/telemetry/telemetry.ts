@@ -28,7 +28,7 @@ export interface TelemetryDeps {
 const NOBODY: RoomObserver = {
   roomStarted() {}, roomFinished() {}, participantJoined() {}, participantActive() {}, participantResumed() {},
   participantLeft() {}, trackPublished() {}, trackUnpublished() {}, trackSubscribed() {}, trackUnsubscribed() {},
-  trackSubscribeFailed() {}, trackMuted() {},
+  trackSubscribeFailed() {}, trackMuted() {}, trackLayerSwitched() {},
 };
 
 export class Telemetry {

@@ -4,7 +4,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { TrackStatRecord } from '../../shared/telemetry-records';
 
-type Metric = 'bitrateKbps' | 'fps' | 'lossPercent' | 'sendDelayMs';
+type Metric = 'bitrateKbps' | 'fps' | 'lossPercent' | 'sendDelayMs' | 'layer';
 
 const CHARTS: { metric: Metric; title: string; unit: string }[] = [
   { metric: 'bitrateKbps', title: 'Bitrate', unit: 'kbit/s' },
@@ -12,6 +12,8 @@ const CHARTS: { metric: Metric; title: string; unit: string }[] = [
   { metric: 'lossPercent', title: 'Loss', unit: '%' },
   // only the host's sends have a send queue: the publisher's line stays empty
   { metric: 'sendDelayMs', title: 'Host send delay', unit: 'ms per packet' },
+  // simulcast tracks only: which layer each subscriber gets (its switches show as steps; the event list says why)
+  { metric: 'layer', title: 'Simulcast layer', unit: '0 = lowest' },
 ];
 
 const COLOURS = ['#1f5fbf', '#c2410c', '#15803d', '#7e22ce', '#b91c1c', '#0e7490', '#a16207'];

@@ -50,6 +50,16 @@ export interface AppPeerOptions {
   claims?: { name?: string; metadata?: string; attributes?: Record<string, string>; roomConfig?: Record<string, unknown> };
 }
 
+/**
+ * A 1280x720 camera, which livekit-client sends as three simulcast layers: q 320x180, h 640x360, f 1280x720. A moving,
+ * textured picture at 15 fps keeps three encodes and the host's decodes within two cores. The encoder keeps each
+ * layer's resolution (it would otherwise scale layers down when the machine is busy), so a width names a layer.
+ */
+export const CAMERA_720P = {
+  color: 'rgb(220,40,40)', tone: 440, texture: true, cameraSize: [1280, 720] as [number, number], cameraFps: 15,
+  cameraOptions: { degradationPreference: 'maintain-resolution' },
+} satisfies AppPeerOptions;
+
 export interface AppEvent {
   type: string;
   at: number;

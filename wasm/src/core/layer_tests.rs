@@ -102,6 +102,8 @@ fn a_subscriber_that_asks_for_more_keeps_its_layer_until_the_new_one_sends_a_key
     assert_eq!(s.c.last_request_layer(), 2);
     let got = s.tick(&[2]);
     assert_eq!(receivers(&got, 2), [d | SWITCHED_FLAG], "the switch is flagged for the sink");
+    let n = s.c.down_stats(d) as usize;
+    assert_eq!((s.c.stats[n - 2], s.c.stats[n - 1]), (SwitchReason::Settings as u32 as f64, 0.0), "why, and from which layer");
     let got = s.tick(&[]);
     assert!(receivers(&got, 0).is_empty(), "nothing from the old layer once switched");
     assert_eq!(receivers(&got, 2), [d], "flagged once");
@@ -121,7 +123,7 @@ fn a_subscriber_whose_budget_is_below_a_layer_gets_the_highest_one_it_can_carry(
     assert_eq!(s.layer_of(d), (1.0, 1.0), "300 kbit/s fits in 400, 1.2 Mbit/s does not");
     assert_eq!(s.layer_of(rich), (2.0, 2.0));
     let n = s.c.down_stats(d) as usize;
-    assert_eq!(s.c.stats[n - 1], SwitchReason::Bandwidth as u32 as f64);
+    assert_eq!(s.c.stats[n - 2], SwitchReason::Bandwidth as u32 as f64);
 }
 
 #[test]
@@ -159,7 +161,7 @@ fn a_layer_the_publisher_stops_sending_moves_its_subscribers_to_one_that_runs() 
     }
     assert_eq!(s.layer_of(d), (1.0, 1.0));
     let n = s.c.down_stats(d) as usize;
-    assert_eq!(s.c.stats[n - 1], SwitchReason::LayerStopped as u32 as f64);
+    assert_eq!(s.c.stats[n - 2], SwitchReason::LayerStopped as u32 as f64);
 }
 
 #[test]
