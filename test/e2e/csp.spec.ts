@@ -54,7 +54,8 @@ test('every page carries a strict Content-Security-Policy and works under it: la
   }
   for (const [p, other] of [[peers[0], peers[1]], [peers[1], peers[0]]] as const) expect((await waitToSeeAndHear(p, [other])).ok).toBe(true);
   await expect(host.page.locator(`article.room[data-room="${room}"] img.qr`)).toHaveAttribute('src', /^data:image\/png/);
-  await expect(host.page.getByTestId('charts').locator('.chart')).toHaveCount(4);
+  // bitrate, frame rate, loss, send delay and simulcast layer
+  await expect(host.page.getByTestId('charts').locator('.chart')).toHaveCount(5);
   expect(hostViolations()).toEqual([]);
   for (const v of peerViolations) expect(v()).toEqual([]);
   for (const p of peers) await p.context.close();
