@@ -7,7 +7,7 @@ import { eventsIn, storedStats } from './helpers/telemetry';
 
 const CAMERA = CAMERA_720P;
 
-/** The rids of the publisher's video encodings that sent bytes in the last `ms`. */
+/** The rids of the publisher's video encodings that sent bytes in the last `ms` (of all its video tracks). */
 async function sendingLayers(page: Page, ms = 1500): Promise<string[]> {
   return page.evaluate(async (ms) => {
     type Engine = { pcManager: { publisher: { getStats(): Promise<RTCStatsReport> } } };
@@ -15,14 +15,14 @@ async function sendingLayers(page: Page, ms = 1500): Promise<string[]> {
     const sent = async () => {
       const out = new Map<string, number>();
       (await room.engine.pcManager.publisher.getStats()).forEach((r) => {
-        if (r.type === 'outbound-rtp' && r.kind === 'video') out.set(r.rid, r.bytesSent);
+        if (r.type === 'outbound-rtp' && r.kind === 'video') out.set(`${r.mid}/${r.rid}`, r.bytesSent);
       });
       return out;
     };
     const before = await sent();
     await new Promise((r) => setTimeout(r, ms));
     const after = await sent();
-    return [...after].filter(([rid, bytes]) => bytes > (before.get(rid) ?? 0)).map(([rid]) => rid).sort();
+    return [...after].filter(([key, bytes]) => bytes > (before.get(key) ?? 0)).map(([key]) => key.split('/')[1]).sort();
   }, ms);
 }
 
@@ -41,7 +41,8 @@ test('each subscriber decodes the simulcast layer that fits its tile, and a tile
   const app = await serveApp();
   const room = `simulcast-${Date.now()}`;
   const alice = await appPeer(browser, app, baseURL!, room, 'alice', CAMERA);
-  await expect.poll(() => sendingLayers(alice.page), { message: 'the publisher sends every layer to the host' }).toEqual(['f', 'h', 'q']);
+  // the host takes the lowest and the highest layer (h stays free for a screen share: see simulcast-split.ts)
+  await expect.poll(() => sendingLayers(alice.page), { message: 'the publisher sends the layers the host takes' }).toEqual(['f', 'q']);
   const small = await appPeer(browser, app, baseURL!, room, 'small', { color: COLORS.green, tone: 660, publish: false, options: { adaptiveStream: true } });
   const large = await appPeer(browser, app, baseURL!, room, 'large', { color: COLORS.blue, tone: 880, publish: false, options: { adaptiveStream: true } });
   await setTile(large.page, 'alice', 1280);
@@ -61,13 +62,13 @@ test('each subscriber decodes the simulcast layer that fits its tile, and a tile
 
   // telemetry keeps the switch, with its reason, and the layer each subscriber got over time
   await expect.poll(async () => (await eventsIn(host.page, room)).filter((e) => e.event === 'track_layer_switched' && e.identity === 'small').map((e) => e.detail))
-    .toContain('layer 0 → 2: tile size or quality');
+    .toContain('layer 0 → 1: tile size or quality');
   const layersOf = async (identity: string) => (await storedStats(host.page))
     .filter((r) => r.room === room && r.direction === 'down' && r.kind === 'video' && r.identity === identity)
     .sort((a, b) => a.at - b.at).map((r) => r.layer);
-  await expect.poll(async () => [...new Set(await layersOf('small'))].sort()).toEqual([0, 2]);
-  // the large tile starts within its connection's first estimate, then has the top layer
-  expect((await layersOf('large')).at(-1)).toBe(2);
+  await expect.poll(async () => [...new Set(await layersOf('small'))].sort()).toEqual([0, 1]);
+  // the large tile starts within its connection's first estimate, then has the top layer (of q and f, 1)
+  expect((await layersOf('large')).at(-1)).toBe(1);
 
   for (const p of [alice, small, large]) await p.context.close();
   app.close();
@@ -84,10 +85,42 @@ test('with dynacast, a layer nobody watches stops at the publisher and comes bac
   await expect.poll(() => sendingLayers(alice.page), { message: 'only small tiles watch: only q is encoded', timeout: 30_000 }).toEqual(['q']);
 
   await setTile(small.page, 'alice', 1280);
-  await expect.poll(() => sendingLayers(alice.page), { message: 'a large tile turns the layers back on' }).toEqual(['f', 'h', 'q']);
+  await expect.poll(() => sendingLayers(alice.page), { message: 'a large tile turns the layers back on' }).toEqual(['f', 'q']);
   await expect.poll(async () => (await received(small.page)).width).toBe(1280);
 
   for (const p of [alice, small]) await p.context.close();
+  app.close();
+  await host.close();
+});
+
+test('a participant who shares a screen beside a simulcast camera is seen in both, the screen at full resolution', async ({ browser, baseURL }) => {
+  const host = await openHost(browser, baseURL!);
+  const app = await serveApp();
+  const room = `share-${Date.now()}`;
+  const alice = await appPeer(browser, app, baseURL!, room, 'alice', CAMERA);
+  const bob = await appPeer(browser, app, baseURL!, room, 'bob', { color: COLORS.green, tone: 660, publish: false });
+  // livekit-client sends a 1280x720 screen share as two simulcast layers, q and h; h is its full resolution
+  await alice.page.evaluate(async () => {
+    const c = document.createElement('canvas');
+    c.width = 1280;
+    c.height = 720;
+    const g = c.getContext('2d')!;
+    let i = 0;
+    setInterval(() => {
+      i++;
+      g.fillStyle = 'rgb(40,40,220)';
+      g.fillRect(0, 0, 1280, 720);
+      g.fillStyle = '#fff';
+      for (let k = 0; k < 40; k++) g.fillRect(((i * 8) + k * 97) % 1280, (k * 53) % 720, 40, 12);
+    }, 200);
+    const room = (window as unknown as { tabsfuRoom: { localParticipant: { publishTrack(t: MediaStreamTrack, o: object): Promise<unknown> } } }).tabsfuRoom;
+    await room.localParticipant.publishTrack(c.captureStream(5).getVideoTracks()[0], { source: 'screen_share' });
+  });
+  const widths = async () => (await peerInboundStats(bob.page)).filter((s) => s.kind === 'video' && Number(s.framesDecoded) > 10).map((s) => Number(s.frameWidth)).sort((a, b) => a - b);
+  await expect.poll(widths, { message: 'bob decodes the camera and the screen, both 1280 wide' }).toEqual([1280, 1280]);
+  await expect.poll(() => sendingLayers(alice.page), { message: 'camera q and f, screen h' }).toEqual(['f', 'h', 'q']);
+
+  for (const p of [alice, bob]) await p.context.close();
   app.close();
   await host.close();
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseSplit, mergeAnswer, splitOffer } from '../../worker/sdp/simulcast-split';
+import { chooseSplits, mergeAnswer, splitOffer } from '../../worker/sdp/simulcast-split';
 import { mediaSections, splitSdp } from '../../worker/sdp/sections';
 
 const MID = 'urn:ietf:params:rtp-hdrext:sdes:mid';
@@ -23,13 +23,13 @@ function hostAnswerTo(offer: string): string {
 }
 
 describe('simulcast received as one section per layer', () => {
-  const split = chooseSplit(OFFER, null)!;
+  const splits = chooseSplits(OFFER, []);
 
-  it('splits the simulcast section into one section per rid, in order, with the rid read as the mid', () => {
-    expect(split).toEqual({ mid: '1', rids: ['q', 'h', 'f'], midExtId: 4, ridExtId: 10 });
-    const host = splitOffer(OFFER, split);
-    expect(mediaSections(host).map((s) => s.mid)).toEqual(['0', 'q', 'h', 'f']);
-    expect(host).toContain('a=group:BUNDLE 0 q h f');
+  it('splits the simulcast section into one section per rid it takes, lowest and highest, with the rid read as the mid', () => {
+    expect(splits).toEqual([{ mid: '1', rids: ['q', 'f'], midExtId: 4, ridExtId: 10 }]);
+    const host = splitOffer(OFFER, splits);
+    expect(mediaSections(host).map((s) => s.mid)).toEqual(['0', 'q', 'f']);
+    expect(host).toContain('a=group:BUNDLE 0 q f');
     expect(host).not.toMatch(/a=rid:|a=simulcast:|rtx|repaired|a=extmap:4 /);
     for (const lines of splitSdp(host).media) expect(lines.filter((l) => l.startsWith('a=extmap:'))).toEqual(lines[0].startsWith('m=video') ? [`a=extmap:10 ${MID}`] : []);
     const [, q] = mediaSections(host);
@@ -38,26 +38,43 @@ describe('simulcast received as one section per layer', () => {
   });
 
   it('answers the publisher with one simulcast section that receives every rid, its extension ids restored', () => {
-    const answer = mergeAnswer(hostAnswerTo(splitOffer(OFFER, split)), OFFER, split);
+    const answer = mergeAnswer(hostAnswerTo(splitOffer(OFFER, splits)), OFFER, splits);
     const sections = splitSdp(answer).media;
     expect(mediaSections(answer).map((s) => s.mid)).toEqual(['0', '1']);
     expect(answer).toContain('a=group:BUNDLE 0 1');
     expect(sections[0]).toContain(`a=extmap:4 ${MID}`);
-    expect(sections[1]).toEqual(expect.arrayContaining([`a=extmap:4 ${MID}`, `a=extmap:10 ${RID}`, 'a=rid:q recv', 'a=rid:h recv', 'a=rid:f recv', 'a=simulcast:recv q;h;f', 'a=recvonly']));
+    expect(sections[1]).toEqual(expect.arrayContaining([`a=extmap:4 ${MID}`, `a=extmap:10 ${RID}`, 'a=rid:q recv', 'a=rid:f recv', 'a=simulcast:recv q;f', 'a=recvonly']));
+    expect(answer).not.toContain('a=rid:h');
     expect(answer).not.toContain('rtx');
   });
 
   it('keeps the split for the connection, and answers a section that stopped sending without rids', () => {
     const stopped = OFFER.replace('a=sendonly\r\na=msid:sv cv', 'a=inactive').replace(/a=rid:.*\r\n|a=simulcast:.*\r\n/g, '');
-    expect(chooseSplit(stopped, split)).toBe(split);
-    expect(chooseSplit(stopped, null)).toBeNull();
-    const answer = mergeAnswer(hostAnswerTo(splitOffer(stopped, split)), stopped, split);
+    expect(chooseSplits(stopped, splits)).toEqual(splits);
+    expect(chooseSplits(stopped, [])).toEqual([]);
+    const answer = mergeAnswer(hostAnswerTo(splitOffer(stopped, splits)), stopped, splits);
     expect(mediaSections(answer).map((s) => s.mid)).toEqual(['0', '1']);
     expect(answer).not.toMatch(/a=rid:|a=simulcast:/);
   });
 
-  it('does not split rids that are already mids, or a section without the rid extension', () => {
-    expect(chooseSplit(OFFER.replace('a=mid:0', 'a=mid:q').replace('BUNDLE 0 1', 'BUNDLE q 1'), null)).toBeNull();
-    expect(chooseSplit(OFFER.replace(`a=extmap:10 ${RID}\r\n`, ''), null)).toBeNull();
+  it('does not take rids that are already mids, or split a section without the rid extension', () => {
+    expect(chooseSplits(OFFER.replace('a=mid:0', 'a=mid:q').replace('BUNDLE 0 1', 'BUNDLE q 1'), [])[0].rids).toEqual(['h', 'f']);
+    expect(chooseSplits(OFFER.replace(`a=extmap:10 ${RID}\r\n`, ''), [])).toEqual([]);
+  });
+
+  it('leaves a later simulcast track of the same participant (a screen share sent as q and h) the rid the first left free', () => {
+    const share = ['m=video 9 UDP/TLS/RTP/SAVPF 96', 'c=IN IP4 0.0.0.0', 'a=mid:2', `a=extmap:4 ${MID}`, `a=extmap:10 ${RID}`, 'a=sendonly',
+      'a=msid:ss cs', 'a=rtpmap:96 H264/90000', 'a=rid:q send', 'a=rid:h send', 'a=simulcast:send q;h'].join('\r\n') + '\r\n';
+    const both = OFFER.replace('BUNDLE 0 1', 'BUNDLE 0 1 2') + share;
+    const later = chooseSplits(both, splits);
+    expect(later).toEqual([...splits, { mid: '2', rids: ['h'], midExtId: 4, ridExtId: 10 }]);
+    const host = splitOffer(both, later);
+    expect(mediaSections(host).map((s) => s.mid)).toEqual(['0', 'q', 'f', 'h']);
+    const answer = mergeAnswer(hostAnswerTo(host), both, later);
+    expect(mediaSections(answer).map((s) => s.mid)).toEqual(['0', '1', '2']);
+    expect(splitSdp(answer).media[2]).toEqual(expect.arrayContaining(['a=rid:h recv', 'a=simulcast:recv h', `a=extmap:10 ${RID}`]));
+    // a third has nothing left: it is received without simulcast
+    const third = share.replace('a=mid:2', 'a=mid:3');
+    expect(chooseSplits(both.replace('BUNDLE 0 1 2', 'BUNDLE 0 1 2 3') + third, later).at(-1)).toMatchObject({ mid: '3', rids: [] });
   });
 });

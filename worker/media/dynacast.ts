@@ -3,7 +3,8 @@
 // wanted: lower layers stay on, because a subscriber's bandwidth may push it down to them). A layer is turned on
 // at once and off only after nobody wanted it for `offDelayMs`, so that a tile that shrinks for a moment does not
 // cost a keyframe when it grows back. livekit-client acts on this only with the room option `dynacast: true`.
-import { SubscribedCodec, SubscribedQuality, SubscribedQualityUpdate, VideoQuality } from '@livekit/protocol';
+import { SubscribedCodec, SubscribedQuality, SubscribedQualityUpdate } from '@livekit/protocol';
+import { qualityOfRid } from './layer-choice';
 import type { UpTrack } from './up-track';
 
 export interface DynacastOptions {
@@ -20,12 +21,6 @@ interface TrackState {
   lowerSinceMs: number | null;
 }
 
-/** livekit-client's rids and the qualities it reads them as (publishUtils: videoRids, videoQualityForRid). */
-const QUALITY_BY_RID: Record<string, VideoQuality> = { q: VideoQuality.LOW, h: VideoQuality.MEDIUM, f: VideoQuality.HIGH };
-
-export function qualityOfLayer(track: UpTrack, layer: number): VideoQuality {
-  return QUALITY_BY_RID[track.layerRids[layer] ?? ''] ?? (Math.min(layer, VideoQuality.HIGH) as VideoQuality);
-}
 
 export class Dynacast {
   private tracks = new Map<UpTrack, TrackState>();
@@ -60,7 +55,7 @@ export class Dynacast {
   private tell(track: UpTrack, state: TrackState, layer: number): void {
     state.sent = layer;
     state.lowerSinceMs = null;
-    const qualities = track.layerRids.map((_, i) => new SubscribedQuality({ quality: qualityOfLayer(track, i), enabled: i <= layer }));
+    const qualities = track.layerRids.map((rid, i) => new SubscribedQuality({ quality: qualityOfRid(rid, i), enabled: i <= layer }));
     const codec = track.mimeType.split('/')[1]?.toLowerCase() ?? '';
     this.send(track, new SubscribedQualityUpdate({
       trackSid: track.sid,

@@ -5,7 +5,10 @@ import type { Remote } from 'comlink';
 import type { PeerCommands, TransformOptions } from '../../src/shared/host-bridge';
 import { UpTrack } from '../media/up-track';
 import { acceptOnlyLayer, highestSimulcastLayers, withoutSimulcast } from '../sdp/munge';
-import { chooseSplit, mergeAnswer, splitOffer, type SimulcastSplit } from '../sdp/simulcast-split';
+import { chooseSplits, mergeAnswer, splitOffer, type SimulcastSplit } from '../sdp/simulcast-split';
+import { logger } from '../log';
+
+const log = logger('up-peer');
 import { mediaSections, offerSends, primaryCodec } from '../sdp/sections';
 
 export interface OfferOutcome {
@@ -24,8 +27,8 @@ export class UpPeer {
   /** Tracks announced with AddTrack whose media has not appeared in an offer yet, by cid. */
   private announced = new Map<string, UpTrack>();
   private byMid = new Map<string, UpTrack>();
-  /** The simulcast section received as one section per layer; it stays the same for the connection's life. */
-  private split: SimulcastSplit | null = null;
+  /** How each simulcast section is received (which rids, as which host sections); kept for the connection's life. */
+  private splits: SimulcastSplit[] = [];
 
   /** `publishCodecs`: the video codecs this host lets clients publish, in order of preference (HostSettings). */
   constructor(readonly pid: string, private readonly commands: Remote<PeerCommands>, private readonly publishCodecs: string[] = []) {}
@@ -80,24 +83,28 @@ export class UpPeer {
         stopped.push(track);
       }
     }
-    this.split = chooseSplit(offerSdp, this.split);
-    const split = this.split;
+    const before = new Set(this.splits.map((s) => s.mid));
+    this.splits = chooseSplits(offerSdp, this.splits);
+    for (const s of this.splits) {
+      if (!before.has(s.mid) && !s.rids.length) log.warn(`${this.pid}: simulcast section ${s.mid} reuses rids the participant's other tracks have; its media cannot be received`);
+    }
+    const splitOf = new Map(this.splits.map((s) => [s.mid, s]));
     const transforms: Record<string, TransformOptions> = {};
     const codecs: Record<string, string[]> = {};
     for (const [mid, t] of this.byMid) {
-      const layerMids = split && split.mid === mid ? split.rids : [mid];
-      t.setLayers(split && split.mid === mid ? split.rids : []);
-      layerMids.forEach((layerMid, layer) => {
-        transforms[layerMid] = { role: 'up', pid: this.pid, trackSid: t.sid, layer };
-        if (t.kind === 'video') codecs[layerMid] = this.videoCodecsFor(t);
+      const rids = splitOf.get(mid)?.rids ?? [];
+      t.setLayers(rids.length > 1 ? rids : []);
+      (rids.length ? rids : [mid]).forEach((hostMid, layer) => {
+        transforms[hostMid] = { role: 'up', pid: this.pid, trackSid: t.sid, layer };
+        if (t.kind === 'video') codecs[hostMid] = this.videoCodecsFor(t);
       });
     }
-    const hostOffer = withoutSimulcast(split ? splitOffer(offerSdp, split) : offerSdp);
+    const hostOffer = withoutSimulcast(splitOffer(offerSdp, this.splits));
     const hostAnswer = await this.commands.answerUp(this.pid, hostOffer, transforms, codecs);
-    // another simulcast section (a second camera or a screen share) still sends only its full-resolution layer
+    // simulcast sections the host does not split (an offer without the rid extension) send only their full resolution
     const others = highestSimulcastLayers(offerSdp);
-    if (split) others.delete(split.mid);
-    const answerSdp = acceptOnlyLayer(split ? mergeAnswer(hostAnswer, offerSdp, split) : hostAnswer, others);
+    for (const s of this.splits) others.delete(s.mid);
+    const answerSdp = acceptOnlyLayer(mergeAnswer(hostAnswer, offerSdp, this.splits), others);
     for (const s of mediaSections(answerSdp)) {
       const t = this.byMid.get(s.mid);
       const primary = primaryCodec(s);

@@ -1,22 +1,26 @@
 // Receiving every simulcast layer in a browser. Chromium receives one rid per m-line, so the host applies a
-// rewritten offer in which each rid of the publisher's simulcast section is an m-line of its own whose mid is the
-// rid, and the RTP header extension that carries the rid is declared as the one that carries the mid: each
+// rewritten offer in which each accepted rid of a publisher's simulcast section is an m-line of its own whose mid is
+// the rid, and the RTP header extension that carries the rid is declared as the one that carries the mid: each
 // layer's packets then land on their own receiver. The publisher gets back an ordinary simulcast answer.
 // What does not survive: RTX for the layers (their retransmissions carry the rid in the repaired-rid extension,
-// which nothing can route), so the split section is offered without RTX and lost packets are retransmitted
-// in their original stream (NACK without RTX). The mid extension's own id is then unknown to the host, so the
-// other sections are demultiplexed by the SSRCs their offer lists.
+// which nothing can route), so split sections are offered without RTX and lost packets are retransmitted in their
+// original stream (NACK without RTX). The mid extension's own id is then unknown to the host, so the other
+// sections are demultiplexed by the SSRCs their offer lists.
 import { joinSdp, splitSdp } from './sections';
 
 const MID_URI = 'urn:ietf:params:rtp-hdrext:sdes:mid';
 const RID_URI = 'urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id';
 const RRID_URI = 'urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id';
 
-/** Which of the publisher's sections is split, into which layers. */
+/**
+ * How the host receives one of the publisher's simulcast sections: each accepted rid becomes a host-side section whose
+ * mid is that rid. Rids are words the publisher chose (livekit-client: q, h, f for every track) and a mid names one
+ * section, so a connection can receive each rid word once: sections share them out (see `chooseSplits`).
+ */
 export interface SimulcastSplit {
   /** The publisher's mid of the simulcast section. */
   mid: string;
-  /** Its rids, low to high as the offer lists them (livekit-client: q, h, f); each is a host-side mid. */
+  /** The rids the host receives, low to high as the offer lists them; each is a host-side mid. Empty: none was free. */
   rids: string[];
   /** Extension ids the publisher's offer uses. */
   midExtId: number;
@@ -29,6 +33,7 @@ const extId = (lines: string[], uri: string) => {
   return line ? Number(/^a=extmap:(\d+)/.exec(line)![1]) : -1;
 };
 const isExt = (l: string, uri: string) => l.startsWith('a=extmap:') && l.trim().endsWith(` ${uri}`);
+const isSimulcastLine = (l: string) => l.startsWith('a=rid:') || l.startsWith('a=simulcast:');
 
 function sendRids(lines: string[]): string[] {
   const sim = lines.find((l) => l.startsWith('a=simulcast:send '));
@@ -37,35 +42,47 @@ function sendRids(lines: string[]): string[] {
 }
 
 /**
- * Picks the section to split: `earlier`'s if it is still in the offer (the m-lines must keep their order for the
- * whole connection), else the first video section that sends simulcast with rids that are not already mids.
- * Only one per connection: another simulcast section's rids would be the same words.
+ * Shares the rid words out among the offer's simulcast video sections; `earlier` splits stay as they were (the
+ * m-lines must keep their order for the connection's life). A new section takes, of the rids nobody has:
+ * - the first one with three or more: its lowest and highest. The middle one stays free, because a later simulcast
+ *   track of the same participant (a screen share: livekit-client sends it as q and h) needs a word of its own;
+ * - otherwise every free one. A section with nothing free gets `rids: []`: its media cannot be told apart.
  */
-export function chooseSplit(offer: string, earlier: SimulcastSplit | null): SimulcastSplit | null {
+export function chooseSplits(offer: string, earlier: readonly SimulcastSplit[]): SimulcastSplit[] {
   const { media } = splitSdp(offer);
-  if (earlier) return media.some((lines) => midOf(lines) === earlier.mid) ? earlier : null;
-  const mids = new Set(media.map(midOf));
+  const present = new Set(media.map(midOf));
+  const kept = earlier.filter((s) => present.has(s.mid));
+  const taken = new Set([...present, ...kept.flatMap((s) => s.rids)]);
+  const out = [...kept];
   for (const lines of media) {
-    if (!lines[0].startsWith('m=video ')) continue;
+    const mid = midOf(lines);
+    if (!lines[0].startsWith('m=video ') || kept.some((s) => s.mid === mid)) continue;
     const rids = sendRids(lines);
     const midExtId = extId(lines, MID_URI);
     const ridExtId = extId(lines, RID_URI);
-    if (rids.length < 2 || midExtId < 0 || ridExtId < 0 || rids.some((r) => mids.has(r))) continue;
-    return { mid: midOf(lines), rids, midExtId, ridExtId };
+    if (rids.length < 2 || midExtId < 0 || ridExtId < 0) continue;
+    const free = rids.filter((r) => !taken.has(r));
+    const chosen = free.length >= 3 && out.length === 0 ? [free[0], free[free.length - 1]] : free;
+    for (const r of chosen) taken.add(r);
+    out.push({ mid, rids: chosen, midExtId, ridExtId });
   }
-  return null;
+  return out;
 }
 
-/** The offer the host applies: the split section as one section per rid, without RTX, the rid extension read as the mid. */
-export function splitOffer(offer: string, split: SimulcastSplit): string {
+/** The offer the host applies: each split section as one section per accepted rid, without RTX, the rid extension read as the mid. */
+export function splitOffer(offer: string, splits: readonly SimulcastSplit[]): string {
+  if (!splits.length) return offer;
+  const ridExtId = splits[0].ridExtId;
+  const byMid = new Map(splits.map((s) => [s.mid, s]));
   const parts = splitSdp(offer);
-  parts.session = parts.session.map((l) => (l.startsWith('a=group:BUNDLE ') ? bundleWith(l, split.mid, split.rids) : l));
+  parts.session = parts.session.map((l) => (l.startsWith('a=group:BUNDLE ') ? bundleSplit(l, byMid) : l));
   parts.media = parts.media.flatMap((lines) => {
     const rewritten = lines
       .filter((l) => !isExt(l, MID_URI) && !isExt(l, RRID_URI))
-      .map((l) => (isExt(l, RID_URI) ? `a=extmap:${split.ridExtId} ${MID_URI}` : l));
-    if (midOf(lines) !== split.mid) return [rewritten];
-    return split.rids.map((rid) => layerSection(rewritten, rid));
+      .map((l) => (isExt(l, RID_URI) ? `a=extmap:${ridExtId} ${MID_URI}` : l));
+    const rids = byMid.get(midOf(lines))?.rids;
+    if (!rids?.length) return [rewritten.filter((l) => !isSimulcastLine(l))];
+    return rids.map((rid) => layerSection(rewritten, rid));
   });
   return joinSdp(parts);
 }
@@ -87,7 +104,7 @@ function layerSection(lines: string[], rid: string): string[] {
     } else if (l.startsWith('a=msid:')) {
       const [stream, track] = l.slice(7).trim().split(' ');
       out.push(`a=msid:${stream} ${track ?? stream}-${rid}`);
-    } else if (l.startsWith('a=rid:') || l.startsWith('a=simulcast:') || l.startsWith('a=ssrc')) {
+    } else if (isSimulcastLine(l) || l.startsWith('a=ssrc')) {
       continue;
     } else if (rtx.has(ptOf(l) ?? '')) {
       continue;
@@ -98,17 +115,20 @@ function layerSection(lines: string[], rid: string): string[] {
   return out;
 }
 
-/** The publisher's answer: the layer sections merged back into its simulcast section, its extension ids restored. */
-export function mergeAnswer(hostAnswer: string, offer: string, split: SimulcastSplit): string {
+/** The publisher's answer: each split's sections merged back into its simulcast section, extension ids restored. */
+export function mergeAnswer(hostAnswer: string, offer: string, splits: readonly SimulcastSplit[]): string {
+  if (!splits.length) return hostAnswer;
+  const { midExtId, ridExtId } = splits[0];
   const parts = splitSdp(hostAnswer);
   const offered = new Map(splitSdp(offer).media.map((lines) => [midOf(lines), lines]));
-  parts.session = parts.session.map((l) => (l.startsWith('a=group:BUNDLE ') ? bundleMerged(l, split) : l));
-  const layers = new Set(split.rids);
+  const splitOfHostMid = new Map(splits.flatMap((s) => s.rids.map((r) => [r, s] as const)));
+  parts.session = parts.session.map((l) => (l.startsWith('a=group:BUNDLE ') ? bundleMerged(l, splitOfHostMid) : l));
   const merged: string[][] = [];
   for (const lines of parts.media) {
     const mid = midOf(lines);
-    const restored = restoreMidExtension(lines, offered.get(layers.has(mid) ? split.mid : mid), split);
-    if (!layers.has(mid)) {
+    const split = splitOfHostMid.get(mid);
+    const restored = restoreMidExtension(lines, offered.get(split ? split.mid : mid), midExtId);
+    if (!split) {
       merged.push(restored);
       continue;
     }
@@ -116,13 +136,14 @@ export function mergeAnswer(hostAnswer: string, offer: string, split: SimulcastS
     const base = restored.filter((l) => !l.startsWith('a=mid:') && !l.startsWith('a=msid:'));
     base.splice(1, 0, `a=mid:${split.mid}`);
     // a section that stopped sending (unpublished) offers no rids, and must not be answered with any
-    const rids = sendRids(offered.get(split.mid) ?? []);
+    const sending = sendRids(offered.get(split.mid) ?? []);
+    const rids = split.rids.filter((r) => sending.includes(r));
     if (!rids.length) {
       merged.push(base);
       continue;
     }
     const lastExt = base.reduce((at, l, i) => (l.startsWith('a=extmap:') ? i : at), -1);
-    base.splice(lastExt >= 0 ? lastExt + 1 : 2, 0, `a=extmap:${split.ridExtId} ${RID_URI}`);
+    base.splice(lastExt >= 0 ? lastExt + 1 : 2, 0, `a=extmap:${ridExtId} ${RID_URI}`);
     merged.push([...base, ...rids.map((r) => `a=rid:${r} recv`), `a=simulcast:recv ${rids.join(';')}`]);
   }
   parts.media = merged;
@@ -130,25 +151,28 @@ export function mergeAnswer(hostAnswer: string, offer: string, split: SimulcastS
 }
 
 /** The host answered the mid extension at the rid's id; the publisher offered it at its own id. */
-function restoreMidExtension(lines: string[], offered: string[] | undefined, split: SimulcastSplit): string[] {
+function restoreMidExtension(lines: string[], offered: string[] | undefined, midExtId: number): string[] {
   const out = lines.filter((l) => !isExt(l, MID_URI));
   if (offered && extId(offered, MID_URI) >= 0) {
     const at = out.findIndex((l) => l.startsWith('a=extmap:'));
-    out.splice(at >= 0 ? at : 1, 0, `a=extmap:${split.midExtId} ${MID_URI}`);
+    out.splice(at >= 0 ? at : 1, 0, `a=extmap:${midExtId} ${MID_URI}`);
   }
   return out;
 }
 
-function bundleWith(line: string, mid: string, rids: string[]): string {
+function bundleSplit(line: string, byMid: ReadonlyMap<string, SimulcastSplit>): string {
   const mids = line.slice('a=group:BUNDLE '.length).trim().split(/\s+/);
-  return `a=group:BUNDLE ${mids.flatMap((m) => (m === mid ? rids : [m])).join(' ')}`;
+  return `a=group:BUNDLE ${mids.flatMap((m) => {
+    const rids = byMid.get(m)?.rids;
+    return rids?.length ? rids : [m];
+  }).join(' ')}`;
 }
 
-function bundleMerged(line: string, split: SimulcastSplit): string {
+function bundleMerged(line: string, splitOfHostMid: ReadonlyMap<string, SimulcastSplit>): string {
   const mids = line.slice('a=group:BUNDLE '.length).trim().split(/\s+/);
   const out: string[] = [];
   for (const m of mids) {
-    const name = split.rids.includes(m) ? split.mid : m;
+    const name = splitOfHostMid.get(m)?.mid ?? m;
     if (!out.includes(name)) out.push(name);
   }
   return `a=group:BUNDLE ${out.join(' ')}`;
