@@ -226,3 +226,29 @@ fn a_link_that_keeps_failing_at_the_next_layer_is_tried_less_and_less_often() {
     }
     assert!(holds[0] < holds[1] && holds[1] < holds[2], "holds grow: {holds:?}");
 }
+
+#[test]
+fn simulcast_frames_layer_choices_and_polling_never_allocate() {
+    let mut s = Sim::new();
+    let downs: Vec<u32> = (0..60).map(|i| s.down(i % 3)).collect();
+    s.run(1000.0);
+    let before = crate::alloc_probe::allocations();
+    for i in 0..2000u32 {
+        let d = downs[(i % 60) as usize];
+        match i % 7 {
+            0 => s.c.down_set_link(d, f64::from(i % 5) * 400_000.0, f64::from(i % 90), 0.0, s.now),
+            1 => s.c.down_set_max_layer(d, i % 3, s.now),
+            2 => s.c.keyframe_wanted(d),
+            _ => {}
+        }
+        let layer = i % 3;
+        let bytes = if i % 50 == 0 { H264_IDR } else { H264_DELTA };
+        s.c.io[..5].copy_from_slice(&bytes);
+        s.c.frame_in_layer(s.t, layer, Codec::H264, SIZES[layer as usize], 5, i % 50 == 0, s.now);
+        while s.c.poll_keyframe_request(s.now) != NONE {}
+        s.c.next_timeout(s.now);
+        s.c.track_max_wanted_layer(s.t);
+        s.now += 11.0;
+    }
+    assert_eq!(crate::alloc_probe::allocations(), before);
+}
