@@ -303,7 +303,8 @@ export class DownPeer {
     for (const slot of this.slots) {
       const b = slot.binding;
       const section = slot.mid ? sections.get(slot.mid) : undefined;
-      const primary = section && primaryCodec(section);
+      // a slot still inactive has not had its codec set yet (bind claims it first): its default list means nothing
+      const primary = section && section.direction === 'sendonly' && primaryCodec(section);
       if (!b || !primary || !b.up.mimeType) continue;
       const upPt = b.up.primaryPt;
       if (upPt >= 0 && upPt !== primary.pt && !b.ptMismatch) {
