@@ -18,12 +18,15 @@ export const PEER_ARGS = [
 
 const COLORS = ['#dc2828', '#28c83c', '#2846dc', '#e6d228', '#c828c8', '#28c8c8', '#e68228', '#8c8c8c'];
 
+/** The file the peers' static server serves for a request path. */
+function wwwFile(urlPath: string): string {
+  const name = path.basename(urlPath.split('?')[0]) || 'peer.html';
+  return name === 'livekit-client.umd.js' ? path.resolve('node_modules/livekit-client/dist/livekit-client.umd.js') : path.join(path.resolve('bench/www'), name);
+}
+
 export function serveWww(address: string): Promise<{ url: string; close(): void }> {
-  const www = path.resolve('bench/www');
-  const umd = path.resolve('node_modules/livekit-client/dist/livekit-client.umd.js');
   const server = http.createServer((req, res) => {
-    const name = path.basename((req.url ?? '/').split('?')[0]) || 'peer.html';
-    const file = name === 'livekit-client.umd.js' ? umd : path.join(www, name);
+    const file = wwwFile(req.url ?? '/');
     if (!fs.existsSync(file)) return void res.writeHead(404).end();
     res.writeHead(200, { 'content-type': file.endsWith('.js') ? 'text/javascript' : 'text/html' });
     fs.createReadStream(file).pipe(res);
@@ -33,8 +36,9 @@ export function serveWww(address: string): Promise<{ url: string; close(): void 
   }));
 }
 
-export async function launchBrowser(): Promise<{ browser: Browser; pid: number }> {
-  const server = await chromium.launchServer({ executablePath: CHROMIUM, args: PEER_ARGS });
+/** `executablePath`: another way to start Chromium, e.g. inside a network namespace (bench/limited.ts). */
+export async function launchBrowser(executablePath = CHROMIUM): Promise<{ browser: Browser; pid: number }> {
+  const server = await chromium.launchServer({ executablePath, args: PEER_ARGS });
   const browser = await chromium.connect(server.wsEndpoint());
   browser.on('disconnected', () => void server.close());
   return { browser, pid: server.process().pid! };
@@ -45,18 +49,34 @@ export async function launchPersistent(userDataDir: string) {
   return { context, pid: browserPidFor(userDataDir) };
 }
 
-export async function openPeers(browser: Browser, url: string, scenario: Scenario): Promise<BenchPeer[]> {
+export async function openPeers(browser: Browser, url: string, scenario: Scenario, count = scenario.participants): Promise<BenchPeer[]> {
   const peers: BenchPeer[] = [];
-  for (let i = 0; i < scenario.participants; i++) {
-    const page = await (await browser.newContext()).newPage();
-    await page.goto(`${url}peer.html`);
-    const id = `p${i + 1}`;
-    await page.evaluate((a) => (window as unknown as { bench: { init(x: unknown): void } }).bench.init(a), {
-      id, width: scenario.width, height: scenario.height, fps: scenario.fps, color: COLORS[i % COLORS.length], tone: 300 + 110 * i, texture: !!scenario.texture, codec: scenario.codec ?? 'vp8',
-    });
-    peers.push({ id, page, publishes: i < (scenario.publishers ?? scenario.participants) });
-  }
+  for (let i = 0; i < count; i++) peers.push(await openPeer(browser, url, scenario, i));
   return peers;
+}
+
+/**
+ * The scenario's participant `i` (p1, p2…) in a context of its own. `localFiles`: the page's scripts (livekit-client is
+ * 600 kB) come from disk through Playwright rather than over the network, where a peer behind a slow link would wait
+ * seconds for them. The page itself still comes over the network: a page Playwright fulfils counts as a public one,
+ * and Chromium's local network access checks then block its connections to the servers' private address.
+ */
+export async function openPeer(browser: Browser, url: string, scenario: Scenario, i: number, localFiles = false): Promise<BenchPeer> {
+  const context = await browser.newContext();
+  if (localFiles) {
+    await context.route((u) => u.href.startsWith(url) && u.pathname.endsWith('.js'), (route) => {
+      const file = wwwFile(new URL(route.request().url()).pathname);
+      return fs.existsSync(file) ? route.fulfill({ path: file, contentType: 'text/javascript' }) : route.fulfill({ status: 404 });
+    });
+  }
+  const page = await context.newPage();
+  await page.goto(`${url}peer.html`);
+  const id = `p${i + 1}`;
+  const publishes = i < (scenario.publishers ?? scenario.participants);
+  await page.evaluate((a) => (window as unknown as { bench: { init(x: unknown): void } }).bench.init(a), {
+    id, width: scenario.width, height: scenario.height, fps: scenario.fps, color: COLORS[i % COLORS.length], tone: 300 + 110 * i, texture: !!scenario.texture, codec: scenario.codec ?? 'vp8', camera: publishes,
+  });
+  return { id, page, publishes };
 }
 
 export async function waitForFlow(peers: BenchPeer[], scenario: Scenario): Promise<void> {

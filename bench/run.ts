@@ -6,10 +6,11 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { launchBrowser, launchPersistent, openPeers, serveWww, sleep, waitForFlow } from './harness.js';
+import { describeConnections, openLimitedPeer, waitForFirstFrame, waitForLayers, type LimitedPeer } from './limited.js';
 import { startCpuWindow, startThreadWindow } from './machine.js';
 import { runCoreMicrobench, type CoreMicroResult } from './core-micro.js';
 import { renderChart, renderTable, targetLines, updateReadme } from './report.js';
-import { caseResult, medianResults, type CaseResult, type PeerWindow } from './stats.js';
+import { caseResult, medianResults, subscriberResults, type CaseResult, type PeerWindow } from './stats.js';
 import { JanusSystem } from './systems/janus.js';
 import { MeshSystem } from './systems/mesh.js';
 import { ReencodeSystem } from './systems/reencode.js';
@@ -47,6 +48,18 @@ const textured = (n: number, width: number, height: number, maxBitrate: number, 
 /** livekit-client's default camera publish: 1280x720 at 1.7 Mbit/s over 640x360 and 320x180 simulcast layers. */
 const livekitDefault = (n: number): Scenario => ({ ...textured(n, 1280, 720, 1_700_000), name: `${n} × 1280x720 textured, livekit-client default (simulcast)`, simulcast: true });
 
+/** --window-limited=S overrides the limited-subscriber case's 30 s window (after the layers settle); --limited-kbit=N its 400 kbit/s. */
+const LIMITED_WINDOW_MS = (flagNumber('window-limited') || 30) * 1000;
+/**
+ * The limited-subscriber case (issue 10): livekit-client's 1280x720 simulcast camera at 15 fps (two cores encode
+ * three layers and decode two subscribers), one subscriber at full speed and one whose downlink is 400 kbit/s.
+ * Each layer keeps its size (maintain-resolution), so that a decoded width names the layer.
+ */
+const limitedSubscriber = (): Scenario => ({
+  ...livekitDefault(3), name: `1280x720 simulcast @15, one of 2 subscribers limited to ${flagNumber('limited-kbit') || 400} kbit/s`, publishers: 1, fps: 15,
+  maintainResolution: true, limitedDownKbit: flagNumber('limited-kbit') || 400, windowMs: LIMITED_WINDOW_MS,
+});
+
 /** The realistic scenarios, measured with Janus and the mesh beside tabsfu (issue: real-time forwarding). */
 function realistic(): Scenario[] {
   if (quick) return [textured(3, 320, 180, 300_000)];
@@ -55,6 +68,7 @@ function realistic(): Scenario[] {
     textured(2, 640, 360, 1_000_000), textured(3, 640, 360, 1_000_000), textured(4, 640, 360, 1_000_000),
     livekitDefault(2),
     textured(3, 320, 180, 300_000, LONG_WINDOW_MS),
+    limitedSubscriber(),
   ];
 }
 
@@ -75,7 +89,10 @@ function plan(): { system: () => System; scenarios: Scenario[] }[] {
     // a host given extra settings for an experiment (BENCH_EXPERIMENT_QUERY), beside the default one
     ...(process.env.BENCH_EXPERIMENT_QUERY ? [{ system: () => new TabsfuSystem({ name: 'tabsfu-experiment', hostQuery: process.env.BENCH_EXPERIMENT_QUERY }), scenarios: main }] : []),
     { system: () => new JanusSystem(), scenarios: main },
-    { system: () => new MeshSystem(), scenarios: main },
+    // Janus as an app would run it against a slow subscriber: it reports slow links and the app picks a lower substream
+    ...(main.some((s) => s.limitedDownKbit) ? [{ system: () => new JanusSystem({ name: 'janus-slowlink', adapt: 'slowlink' }), scenarios: main.filter((s) => s.limitedDownKbit) }] : []),
+    // a mesh has no layers to choose: each sender adapts to its receiver
+    { system: () => new MeshSystem(), scenarios: main.filter((s) => !s.limitedDownKbit) },
     ...(set !== 'realistic' ? [
       { system: () => new TabsfuSystem({ route: 'decoy' }), scenarios: [video(3)] },
       { system: () => new ReencodeSystem(), scenarios: quick ? [video(3)] : [video(3), video(4), video(3, 640, 360)] },
@@ -84,17 +101,30 @@ function plan(): { system: () => System; scenarios: Scenario[] }[] {
 }
 
 async function runCase(system: System, scenario: Scenario, peerBrowser: { browser: Browser; pid: number }, url: string, log: (s: string) => void): Promise<CaseResult> {
-  const peers = await openPeers(peerBrowser.browser, url, scenario);
+  // the limited-subscriber case: the last participant watches from a browser of its own behind a bottleneck
+  let limited: LimitedPeer | null = null;
+  const peers = await openPeers(peerBrowser.browser, url, scenario, scenario.limitedDownKbit ? scenario.participants - 1 : scenario.participants);
   try {
+    if (scenario.limitedDownKbit) {
+      limited = await openLimitedPeer(url, scenario);
+      peers.push(limited.peer);
+    }
     await system.join(peers, scenario, `bench-${Date.now()}`);
-    await waitForFlow(peers, scenario);
-    await sleep(scenario.warmupMs ?? WARMUP_MS);
+    if (limited) {
+      await waitForFlow(peers.filter((p) => p !== limited!.peer), scenario);
+      if (!(await waitForFirstFrame(limited.peer, 60_000))) log(`  ${system.name} · ${scenario.name}: the limited subscriber shows no picture after 60 s (${await describeConnections(limited.peer)})`);
+      // at least the warm-up (the publisher's top layer needs its estimate to ramp up), then 10 s on the same layer
+      if (!(await waitForLayers(peers, scenario.warmupMs ?? WARMUP_MS, 10_000, 120_000))) log(`  ${system.name} · ${scenario.name}: a subscriber's layer did not settle in 120 s; measuring anyway`);
+    } else {
+      await waitForFlow(peers, scenario);
+      await sleep(scenario.warmupMs ?? WARMUP_MS);
+    }
     await Promise.all(peers.map((p) => p.page.evaluate(() => (window as unknown as { bench: { startWindow(): Promise<void> } }).bench.startWindow())));
     // the system's own readings start first: reading them costs the SFU time that is not forwarding
     const endExtras = system.windowExtras ? await system.windowExtras() : null;
     const sfuPids = system.sfuPids();
     const endSfu = sfuPids.length ? startCpuWindow(sfuPids) : null;
-    const endPeers = startCpuWindow([peerBrowser.pid]);
+    const endPeers = startCpuWindow([peerBrowser.pid, ...(limited ? [limited.pid] : [])]);
     const endThreads = process.env.BENCH_THREADS && sfuPids.length ? startThreadWindow(sfuPids) : null;
     await sleep(scenario.windowMs ?? WINDOW_MS);
     if (endThreads) log(`  SFU CPU by thread: ${endThreads().slice(0, 16).map(([t, v]) => `${t} ${v.toFixed(1)}`).join(', ')}`);
@@ -103,6 +133,15 @@ async function runCase(system: System, scenario: Scenario, peerBrowser: { browse
     const extras = endExtras ? await endExtras() : {};
     const windows = await Promise.all(peers.map((p) => p.page.evaluate(() => (window as unknown as { bench: { endWindow(): Promise<unknown> } }).bench.endWindow()))) as PeerWindow[];
     const result = caseResult(system.name, scenario, windows, sfu, peersCpu, extras);
+    if (limited) {
+      result.subscribers = subscriberResults(windows, peers.filter((p) => !p.publishes).map((p) => p.id), limited.peer.id);
+      for (const s of result.subscribers) {
+        const switches = windows.find((w) => w.id === s.id)?.substreamSwitches ?? [];
+        log(`  ${system.name} · ${s.id}${s.limited ? ` (${scenario.limitedDownKbit} kbit/s)` : ''}: width ${s.width} (path ${s.path.join(' → ') || 'none'}), settled ${s.settledMs === null ? '–' : (s.settledMs / 1000).toFixed(1) + ' s'} after joining, ` +
+          `${s.changesInWindow} changes in the window, arrival p50 ${s.arrival.p50.toFixed(1)} p95 ${s.arrival.p95.toFixed(1)} ms, freezes ${s.freezes} (${s.freezeSeconds.toFixed(2)} s), longest gap ${s.maxGapMs.toFixed(0)} ms, ${s.fps.toFixed(1)} fps` +
+          (switches.length ? `; substreams asked for: ${switches.map(([t, , q]) => `${q} at ${(t / 1000).toFixed(1)} s`).join(', ')}` : ''));
+      }
+    }
     if (result.sfu) log(`  ${system.name} · ${scenario.name}: SFU CPU by process: ${result.sfu.byRole.filter(([, v]) => v >= 0.1).map(([r, v]) => `${r} ${v.toFixed(1)}`).join(', ')}`);
     log(`  ${system.name} · ${scenario.name}: SFU ${result.sfu ? result.sfu.cpuPercent.toFixed(1) + ' %' : '-'}, fps ${result.fps.min.toFixed(1)}–${result.fps.mean.toFixed(1)}, g2g mean ${result.g2g.mean.toFixed(0)} p95 ${result.g2g.p95.toFixed(0)} ms, arrival p50 ${result.arrival.p50.toFixed(1)} p95 ${result.arrival.p95.toFixed(1)} max ${result.arrival.max.toFixed(0)} ms, jitter buffer ${result.jitterBufferMs.toFixed(0)} ms, loss ${result.lossPercent.toFixed(2)} %, machine ${result.machinePercent.toFixed(0)} %` +
       (result.arrivalByMinute.length > 1 ? `, arrival p95 by minute ${result.arrivalByMinute.map((m) => m.toFixed(1)).join(' / ')}` : '') +
@@ -111,6 +150,7 @@ async function runCase(system: System, scenario: Scenario, peerBrowser: { browse
   } finally {
     await system.leave(peers).catch(() => {});
     for (const p of peers) await p.page.context().close().catch(() => {});
+    await limited?.close();
   }
 }
 
@@ -175,6 +215,9 @@ async function main(): Promise<void> {
   await shot.setContent(html);
   await shot.screenshot({ path: path.join(outDir, `${name}.png`), fullPage: true });
   if (!partial) updateReadme(path.resolve('README.md'), table, targets, date, machine);
+  // the limited-subscriber case has a file of its own, as the soak has, so that running it alone keeps its figures
+  const limitedResults = results.filter((r) => r.scenario.limitedDownKbit);
+  if (limitedResults.length) fs.writeFileSync(path.join(outDir, 'limited-latest.json'), JSON.stringify({ date, machine, results: limitedResults }, null, 1));
   await peerBrowser.browser.close();
   www.close();
   log(`\nwrote bench/results/${name}.{json,html,png}${partial ? '' : ' and the README table'}`);

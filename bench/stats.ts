@@ -10,7 +10,38 @@ export interface PeerWindow {
   uploadKbps: number;
   packetsReceived: number;
   packetsLost: number;
-  streams: { label: string; fps: number; presentedFps?: number; jitterBufferMs?: number; g2g: number[]; arrival: number[]; arrivalAt?: number[]; maxGapMs?: number; unreadable: number; width: number }[];
+  /** When the window started, ms since this peer started joining. */
+  windowStartMs?: number;
+  streams: {
+    label: string; fps: number; presentedFps?: number; jitterBufferMs?: number; g2g: number[]; arrival: number[]; arrivalAt?: number[]; maxGapMs?: number; unreadable: number; width: number;
+    /** Chromium's freezes within the window: inbound-rtp freezeCount and totalFreezesDuration. */
+    freezes?: number; freezeSeconds?: number;
+    /** [ms since joining, decoded width] at each change of width, from the first frame on. */
+    widths?: [number, number][];
+  }[];
+  /** Janus with an app policy: the substreams the subscriber asked for, [ms since joining, mid, substream]. */
+  substreamSwitches?: [number, string, number][];
+}
+
+/** One subscriber of the limited-subscriber case (one publisher's video), over the window after it settled. */
+export interface SubscriberResult {
+  id: string;
+  /** Behind the tc bottleneck. */
+  limited: boolean;
+  /** Decoded width at the end of the window (the layer received); 0 when no frame was decoded. */
+  width: number;
+  /** From starting to join to the first frame of the layer it kept (its switch time), ms; null without frames. */
+  settledMs: number | null;
+  /** Width changes during the window (0 once settled). */
+  changesInWindow: number;
+  /** The widths it went through, in order. */
+  path: number[];
+  arrival: Summary;
+  freezes: number;
+  freezeSeconds: number;
+  /** Longest time without a new picture in the window, ms. */
+  maxGapMs: number;
+  fps: number;
 }
 
 export interface CaseResult {
@@ -35,6 +66,8 @@ export interface CaseResult {
   unreadableFrames: number;
   /** Figures particular to the system (e.g. tabsfu's keyframe requests per minute). */
   extras: Record<string, number>;
+  /** The limited-subscriber case: each subscriber apart. */
+  subscribers?: SubscriberResult[];
 }
 
 export interface Summary {
@@ -89,6 +122,29 @@ export function caseResult(system: string, scenario: Scenario, peers: PeerWindow
     unreadableFrames: streams.reduce((a, s) => a + s.unreadable, 0),
     extras,
   };
+}
+
+/** What each subscriber got: the listeners of a scenario with one publisher; `limitedId` is the one behind the bottleneck. */
+export function subscriberResults(peers: PeerWindow[], listenerIds: string[], limitedId: string): SubscriberResult[] {
+  return peers.filter((p) => listenerIds.includes(p.id)).map((p) => {
+    const s = p.streams[0];
+    const widths = s?.widths ?? [];
+    const start = p.windowStartMs ?? Infinity;
+    const before = widths.filter(([t]) => t <= start);
+    return {
+      id: p.id,
+      limited: p.id === limitedId,
+      width: s?.width ?? 0,
+      settledMs: before.length ? before[before.length - 1][0] : null,
+      changesInWindow: widths.length - before.length,
+      path: widths.map(([, w]) => w),
+      arrival: summarize(s?.arrival ?? []),
+      freezes: s?.freezes ?? NaN,
+      freezeSeconds: s?.freezeSeconds ?? NaN,
+      maxGapMs: s?.maxGapMs ?? NaN,
+      fps: s?.fps ?? 0,
+    };
+  });
 }
 
 function mean(xs: number[]): number {
@@ -147,6 +203,20 @@ export function medianResults(results: CaseResult[]): CaseResult[] {
       uploadKbps: med(rs.map((r) => r.uploadKbps)),
       joinMs: { first: med(rs.map((r) => r.joinMs.first)), all: med(rs.map((r) => r.joinMs.all)) },
       extras: Object.fromEntries(Object.keys(first.extras).map((k) => [k, med(rs.map((r) => r.extras[k]))])),
+      // each subscriber's figures over the rounds; its layer and widths are the first round's
+      subscribers: first.subscribers?.map((s) => {
+        const all = rs.map((r) => r.subscribers?.find((x) => x.id === s.id)).filter((x): x is SubscriberResult => !!x);
+        return {
+          ...s,
+          settledMs: med(all.map((x) => x.settledMs)),
+          changesInWindow: med(all.map((x) => x.changesInWindow)),
+          arrival: sum((r) => r.subscribers?.find((x) => x.id === s.id)?.arrival ?? summarize([])),
+          freezes: med(all.map((x) => x.freezes)),
+          freezeSeconds: med(all.map((x) => x.freezeSeconds)),
+          maxGapMs: med(all.map((x) => x.maxGapMs)),
+          fps: med(all.map((x) => x.fps)),
+        };
+      }),
     });
   }
   return [...out, ...results.filter((r) => r.skipped)];

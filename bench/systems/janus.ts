@@ -18,7 +18,7 @@ function disableAllBut(folder: string, keep: string[] = []): string {
   return files.filter((f) => f.endsWith('.so') && !keep.includes(f)).join(',');
 }
 
-function configFiles(dir: string, ctx: BenchContext): Record<string, string> {
+function configFiles(dir: string, ctx: BenchContext, slowlinkThreshold: number): Record<string, string> {
   return {
     'janus.jcfg': `general: {
   configs_folder = "${dir}"
@@ -29,17 +29,22 @@ function configFiles(dir: string, ctx: BenchContext): Record<string, string> {
   # Janus finds its SDP address by looking for a route out; the namespace has none (it would say 127.0.0.1).
   interface = "${ctx.address}"
   # Warnings and errors only: level 4 logs every handle and session.
-  debug_level = 3
+  debug_level = ${Number(process.env.BENCH_JANUS_DEBUG) || 3}
   debug_colors = false
   server_name = "tabsfu-bench"
 }
 media: {
   ipv6 = false
+  # lost packets in a second, reported by a peer, that make Janus send a "slowlink" event (0: never)
+  slowlink_threshold = ${slowlinkThreshold}
 }
 nat: {
   nice_debug = false
-  # Janus gathers no candidates on loopback: the bench's own interface is the only one it may use.
-  ice_enforce_list = "${ctx.iface}"
+  # Janus gathers no candidates on loopback: the bench's own interface is the only one it may use, with the
+  # limited-subscriber case's veth ends (ts…o, made per case by test/e2e/helpers/shaped-site.ts; a prefix, as Janus
+  # allows), so that its subscriber there pairs on the veth's own subnet, as the tabsfu host's does. With bench0 alone
+  # that subscriber's ICE failed (not understood: plain UDP between the two addresses passes both ways).
+  ice_enforce_list = "${ctx.iface},ts"
   # Chromium hides its host addresses behind .local names that nothing here resolves (Janus logs "No remote
   # candidates"); the browser's checks still reach Janus, which learns its address as peer-reflexive.
   ignore_mdns = true
@@ -143,9 +148,24 @@ function roomId(name: string): number {
   return 1 + (h % 2_000_000_000);
 }
 
+export interface JanusOptions {
+  name?: string;
+  /**
+   * The subscribers' simulcast policy. Janus forwards the substream a subscriber asks for (the top one unless it
+   * asks) and ignores its REMB, so by itself it does not adapt to a subscriber's bandwidth ('none'). With 'slowlink'
+   * Janus reports slow links (slowlink_threshold lost packets in a second) and the app steps the video down one
+   * substream at each (bench/www/janus-peer.js), as the VideoRoom's documentation leaves it to the application.
+   */
+  adapt?: 'none' | 'slowlink';
+  /** Janus's slowlink_threshold with adapt 'slowlink'. */
+  slowlinkThreshold?: number;
+}
+
 export class JanusSystem implements System {
-  readonly name = 'janus';
+  readonly name: string;
   description = 'Janus VideoRoom (not started)';
+  private readonly adapt: 'none' | 'slowlink';
+  private readonly slowlinkThreshold: number;
   /** e.g. "Janus 1.1.2", once started. */
   version = '';
   private proc: ChildProcess | null = null;
@@ -155,18 +175,26 @@ export class JanusSystem implements System {
   private control: Control | null = null;
   private rooms = new Set<number>();
 
+  constructor(options: JanusOptions = {}) {
+    this.name = options.name ?? 'janus';
+    this.adapt = options.adapt ?? 'none';
+    this.slowlinkThreshold = this.adapt === 'slowlink' ? (options.slowlinkThreshold ?? 4) : 0;
+  }
+
   async start(ctx: BenchContext): Promise<void> {
     if (ctx.iface === 'lo' || ctx.address.startsWith('127.')) {
       throw new SystemUnavailable('Janus gathers no ICE candidates on loopback: run the bench as root so it gets a network namespace with an interface of its own');
     }
     if (!existsSync(JANUS)) install(ctx);
     this.dir = mkdtempSync(join(tmpdir(), 'tabsfu-janus-'));
-    for (const [file, text] of Object.entries(configFiles(this.dir, ctx))) writeFileSync(join(this.dir, file), text);
+    for (const [file, text] of Object.entries(configFiles(this.dir, ctx, this.slowlinkThreshold))) writeFileSync(join(this.dir, file), text);
     this.url = `ws://${ctx.address}:${PORT}`;
 
     const proc = spawn(JANUS, ['-C', join(this.dir, 'janus.jcfg'), '-F', this.dir], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
     const keep = (chunk: Buffer) => {
+      // BENCH_JANUS_LOG=1: Janus's own log on the bench's output (with BENCH_JANUS_DEBUG=4 for its verbose level)
+      if (process.env.BENCH_JANUS_LOG) for (const line of String(chunk).split('\n').filter(Boolean)) ctx.log(`[janus] ${line}`);
       this.output.push(...String(chunk).split('\n').filter(Boolean));
       this.output.splice(0, Math.max(0, this.output.length - 40));
     };
@@ -185,7 +213,8 @@ export class JanusSystem implements System {
         this.description =
           `Janus ${info.version_string} VideoRoom (Debian), own config: only the videoroom plugin and the ` +
           `WebSocket transport on ${ctx.address}, no admin API/HTTP/event handlers/loggers/STUN/TURN, ICE on ` +
-          `${ctx.iface} only; rooms with bitrate 0 (no REMB cap), video capped in the browser`;
+          `${ctx.iface} only (and the limited subscriber's veth); rooms with bitrate 0 (no REMB cap), video capped in the browser` +
+          (this.adapt === 'slowlink' ? `; slowlink_threshold ${this.slowlinkThreshold}, subscribers step down a substream per slowlink event` : '; subscribers keep the top substream');
         this.version = `Janus ${info.version_string}`;
         ctx.log(`janus ${info.version_string} up, pid ${proc.pid}`);
         return;
@@ -223,6 +252,8 @@ export class JanusSystem implements System {
         maxBitrate: scenario.maxBitrate,
         fps: scenario.fps,
         simulcast: !!scenario.simulcast,
+        maintainResolution: !!scenario.maintainResolution,
+        adapt: this.adapt,
       };
       await peer.page.evaluate((o) => (window as any).bench.janus.join(o), opts);
     }

@@ -23,6 +23,13 @@ export interface Scenario {
   simulcast?: boolean;
   /** The video codec every system sends. Default vp8 (the classic scenarios); the realistic ones use h264. */
   codec?: 'vp8' | 'h264';
+  /** The publisher's encoder keeps each layer's size under CPU load, so that a decoded width names a layer. */
+  maintainResolution?: boolean;
+  /**
+   * The last participant's downlink, kbit/s: its browser runs in a network namespace of its own behind a tc
+   * bottleneck (bench/limited.ts). The report then shows each subscriber apart (layer, switch time, freezes).
+   */
+  limitedDownKbit?: number;
   /** Measuring window and warm-up for this scenario, ms; the run's defaults otherwise. */
   windowMs?: number;
   warmupMs?: number;

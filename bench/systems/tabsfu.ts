@@ -75,8 +75,8 @@ export class TabsfuSystem implements System {
       at.addGrant({ room, roomJoin: true, canPublish: peer.publishes, canSubscribe: true });
       const token = await at.toJwt();
       await peer.page.evaluate(
-        (a) => (window as unknown as { bench: { tabsfu: { join(...x: unknown[]): Promise<void> } } }).bench.tabsfu.join(a.url, a.token, a.maxBitrate, a.fps, a.publishes, a.audioOnly, a.simulcast),
-        { url: `ws://${this.ctx.address}:${PORT}`, token, maxBitrate: scenario.maxBitrate, fps: scenario.fps, publishes: peer.publishes, audioOnly: !!scenario.audioOnly, simulcast: !!scenario.simulcast },
+        (a) => (window as unknown as { bench: { tabsfu: { join(...x: unknown[]): Promise<void> } } }).bench.tabsfu.join(a.url, a.token, a.maxBitrate, a.fps, a.publishes, a.audioOnly, a.simulcast, a.maintainResolution),
+        { url: `ws://${this.ctx.address}:${PORT}`, token, maxBitrate: scenario.maxBitrate, fps: scenario.fps, publishes: peer.publishes, audioOnly: !!scenario.audioOnly, simulcast: !!scenario.simulcast, maintainResolution: !!scenario.maintainResolution },
       );
     }
   }

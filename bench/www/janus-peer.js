@@ -122,8 +122,34 @@ window.bench.janus = (() => {
       .catch(fail('subscribe'));
   }
 
+  // The app's simulcast policy (`adapt: 'slowlink'`). Janus forwards the substream a subscriber asks for (the top one
+  // by default) and ignores the subscriber's REMB; its core tells the app of a slow link (a `slowlink` event when the
+  // subscriber reports at least `slowlink_threshold` lost packets in a second) and the VideoRoom leaves the policy to
+  // the app. This one steps a video down one substream per slow link, then waits STEP_HOLD_MS for the switch to take
+  // effect before stepping again; it never steps back up (the link here never gets better).
+  const STEP_HOLD_MS = 3000;
+  let adapt = 'none';
+  const substreamOfMid = new Map(); // subscription mid -> substream asked for (2, the top one, until we ask)
+  const steppedAt = new Map(); // mid -> when we last asked for a lower one
+  /** Each substream change: [ms since joining, mid, substream], for the report. */
+  const switches = [];
+
+  function onSlowLink(msg) {
+    if (adapt !== 'slowlink' || msg.media !== 'video' || !sub) return;
+    const mid = String(msg.mid);
+    const now = performance.now();
+    if (now - (steppedAt.get(mid) ?? -Infinity) < STEP_HOLD_MS) return;
+    const current = substreamOfMid.get(mid) ?? 2;
+    if (current === 0) return;
+    steppedAt.set(mid, now);
+    substreamOfMid.set(mid, current - 1);
+    switches.push([window.bench.sinceJoin(), mid, current - 1]);
+    message(sub.handle, { request: 'configure', streams: [{ mid, substream: current - 1 }] }).catch(fail('configure'));
+  }
+
   /** Janus offers (on join, subscribe, or when a feed goes away); we answer each with `start`. */
   function onSubscriberEvent(msg) {
+    if (msg.janus === 'slowlink') return onSlowLink(msg);
     if (msg.jsep?.type !== 'offer') return;
     const streams = msg.plugindata?.data?.streams ?? [];
     answering = answering
@@ -150,9 +176,10 @@ window.bench.janus = (() => {
      * `simulcast` sends three rid layers as livekit-client does by default for a 1280x720 camera (320x180 at 160 kbit/s
      * and 640x360 at 450 kbit/s, both at 20 fps, under the full layer); Janus forwards the top one to each subscriber.
      */
-    async join({ url, room: roomId, id, publish, audioOnly, maxBitrate, fps, simulcast }) {
+    async join({ url, room: roomId, id, publish, audioOnly, maxBitrate, fps, simulcast, maintainResolution = false, adapt: policy = 'none' }) {
       window.bench.markJoin();
       room = roomId;
+      adapt = policy;
       await connect(url);
       const up = new Promise((resolve) => (webrtcUp = resolve));
       pub = await attach(onPublisherEvent);
@@ -182,7 +209,16 @@ window.bench.janus = (() => {
         params.encodings = params.encodings.map((e) => ({ ...e, maxBitrate, ...(fps && { maxFramerate: fps }) }));
         await sender.setParameters(params);
       }
+      // as livekit-client's degradationPreference does (see the tabsfu join)
+      for (const sender of senders.filter((s) => s.track.kind === 'video' && maintainResolution)) {
+        await sender.setParameters({ ...sender.getParameters(), degradationPreference: 'maintain-resolution' });
+      }
       await Promise.race([up, new Promise((_, reject) => setTimeout(() => reject(new Error('janus: publisher ICE/DTLS did not come up')), 15000))]);
+    },
+
+    /** The substream changes this subscriber asked for, [ms since joining, mid, substream]. */
+    switches() {
+      return switches;
     },
 
     async leave() {
@@ -199,6 +235,9 @@ window.bench.janus = (() => {
       handlers.clear();
       feeds.clear();
       labelOfMid.clear();
+      substreamOfMid.clear();
+      steppedAt.clear();
+      switches.length = 0;
       sub = null;
       pub = 0;
     },

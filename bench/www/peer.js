@@ -150,7 +150,8 @@ function measureVideo(label, track) {
   video.srcObject = new MediaStream([track]);
   document.body.append(video);
   const canvas = document.createElement('canvas');
-  const stream = { label, video, trackId: track.id, firstFrameAt: 0, presented: 0, g2g: [], arrival: [], arrivalAt: [], unreadable: 0, lastFrameAt: 0, maxGapMs: 0 };
+  // `widths`: [ms since joining, decoded width] at each change of the picture's width (a simulcast layer switch)
+  const stream = { label, video, trackId: track.id, firstFrameAt: 0, presented: 0, g2g: [], arrival: [], arrivalAt: [], unreadable: 0, lastFrameAt: 0, maxGapMs: 0, widths: [] };
   state.streams.set(label, stream);
   const onFrame = (_now, meta) => {
     const at = epochNow();
@@ -159,6 +160,7 @@ function measureVideo(label, track) {
     if (state.window && stream.lastFrameAt) stream.maxGapMs = Math.max(stream.maxGapMs, at - stream.lastFrameAt);
     stream.lastFrameAt = at;
     stream.presented = meta.presentedFrames;
+    if (meta.width !== stream.widths[stream.widths.length - 1]?.[1]) stream.widths.push([at - state.joinStartedAt, meta.width]);
     const block = Math.floor((video.videoWidth * 24) / 320) || state.block;
     canvas.width = COLS * block;
     canvas.height = 2 * block;
@@ -192,8 +194,10 @@ async function decodedByTrack() {
     const report = await pc.getStats().catch(() => null);
     report?.forEach((r) => {
       if (r.type !== 'inbound-rtp' || r.kind !== 'video' || !r.trackIdentifier) return;
-      const o = out.get(r.trackIdentifier) ?? { frames: 0, jbDelay: 0, jbEmitted: 0 };
+      const o = out.get(r.trackIdentifier) ?? { frames: 0, jbDelay: 0, jbEmitted: 0, freezes: 0, freezeSeconds: 0 };
       o.frames += r.framesDecoded ?? 0;
+      o.freezes += r.freezeCount ?? 0;
+      o.freezeSeconds += r.totalFreezesDuration ?? 0;
       o.jbDelay += r.jitterBufferDelay ?? 0;
       o.jbEmitted += r.jitterBufferEmittedCount ?? 0;
       out.set(r.trackIdentifier, o);
@@ -222,17 +226,22 @@ async function rtpTotals() {
 }
 
 window.bench = {
-  init({ id, width, height, fps, color, tone, texture, codec }) {
+  /** `camera`: false for a peer that only listens (its picture would cost CPU and go nowhere). */
+  init({ id, width, height, fps, color, tone, texture, codec, camera = true }) {
     state.id = id;
     state.codec = codec ?? 'vp8';
     state.width = width;
     state.height = height;
-    window.bench.video = makeCamera(width, height, fps, color, texture);
+    if (camera) window.bench.video = makeCamera(width, height, fps, color, texture);
     window.bench.audio = makeMicrophone(tone);
   },
   /** The first call marks when this peer started joining; join time is measured from it. */
   markJoin() {
     if (!state.joinStartedAt) state.joinStartedAt = epochNow();
+  },
+  /** Milliseconds since this peer started joining. */
+  sinceJoin() {
+    return epochNow() - state.joinStartedAt;
   },
   /** Anything with getStats(): an RTCPeerConnection, or livekit-client's transport around one. */
   addPc(pc) {
@@ -265,9 +274,12 @@ window.bench = {
       uploadKbps: ((rtp.bytesSent - w.rtp.bytesSent) * 8) / seconds / 1000,
       packetsReceived: rtp.packetsReceived - w.rtp.packetsReceived,
       packetsLost: rtp.packetsLost - w.rtp.packetsLost,
+      windowStartMs: w.at - state.joinStartedAt,
+      substreamSwitches: window.bench.janus?.switches() ?? [],
       streams: [...state.streams.values()].map((s) => {
-        const now = decoded.get(s.trackId) ?? { frames: 0, jbDelay: 0, jbEmitted: 0 };
-        const then = w.decoded.get(s.trackId) ?? { frames: 0, jbDelay: 0, jbEmitted: 0 };
+        const none = { frames: 0, jbDelay: 0, jbEmitted: 0, freezes: 0, freezeSeconds: 0 };
+        const now = decoded.get(s.trackId) ?? none;
+        const then = w.decoded.get(s.trackId) ?? none;
         const emitted = now.jbEmitted - then.jbEmitted;
         return {
         label: s.label,
@@ -278,12 +290,21 @@ window.bench = {
         g2g: s.g2g,
         arrival: s.arrival,
         arrivalAt: s.arrivalAt,
-        maxGapMs: s.maxGapMs,
+        // a picture that stopped before the end of the window: the gap runs to the end
+        maxGapMs: Math.max(s.maxGapMs, epochNow() - Math.max(s.lastFrameAt, w.at)),
         unreadable: s.unreadable,
         width: s.video.videoWidth,
+        // Chromium's freezes (inbound-rtp freezeCount, totalFreezesDuration) within the window
+        freezes: now.freezes - then.freezes,
+        freezeSeconds: now.freezeSeconds - then.freezeSeconds,
+        widths: s.widths,
         };
       }),
     };
+  },
+  /** Each remote video's decoded width now and since when (ms since joining), for waiting until a layer settles. */
+  layers() {
+    return [...state.streams.values()].map((s) => ({ label: s.label, width: s.widths[s.widths.length - 1]?.[1] ?? 0, sinceMs: s.widths[s.widths.length - 1]?.[0] ?? null }));
   },
   /** Frames of each remote stream presented so far, for waiting until every stream flows. */
   flowing() {
@@ -294,8 +315,12 @@ window.bench = {
 
 /** tabsfu (and any LiveKit server): the same livekit-client calls an app makes. */
 window.bench.tabsfu = {
-  /** `simulcast`: publish the camera as an app does by default (livekit-client's simulcast layers and bitrates). */
-  async join(url, token, maxBitrate, fps, publishes = true, audioOnly = false, simulcast = false) {
+  /**
+   * `simulcast`: publish the camera as an app does by default (livekit-client's simulcast layers and bitrates).
+   * `maintainResolution`: the encoder keeps each layer's size under CPU load (drops frames instead), so that a
+   * subscriber's decoded width names the layer it receives.
+   */
+  async join(url, token, maxBitrate, fps, publishes = true, audioOnly = false, simulcast = false, maintainResolution = false) {
     const { Room, RoomEvent, Track } = window.LivekitClient;
     const room = new Room({ adaptiveStream: false, dynacast: false });
     room.on(RoomEvent.TrackSubscribed, (track, _pub, participant) => window.bench.remote(participant.identity, track.mediaStreamTrack));
@@ -304,7 +329,7 @@ window.bench.tabsfu = {
     window.bench.addPc(room.engine.pcManager.publisher);
     window.bench.addPc(room.engine.pcManager.subscriber);
     const videoCodec = state.codec;
-    if (publishes && !audioOnly && simulcast) await room.localParticipant.publishTrack(window.bench.video, { source: Track.Source.Camera, videoCodec });
+    if (publishes && !audioOnly && simulcast) await room.localParticipant.publishTrack(window.bench.video, { source: Track.Source.Camera, videoCodec, ...(maintainResolution && { degradationPreference: 'maintain-resolution' }) });
     else if (publishes && !audioOnly) {
       await room.localParticipant.publishTrack(window.bench.video, { source: Track.Source.Camera, videoCodec, simulcast: false, videoEncoding: { maxBitrate, maxFramerate: fps } });
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderTable, targetLines } from '../../bench/report';
-import { caseResult, forwardedStreams, summarize, type PeerWindow } from '../../bench/stats';
+import { caseResult, forwardedStreams, subscriberResults, summarize, type PeerWindow } from '../../bench/stats';
 import type { Scenario } from '../../bench/systems/system';
 
 const three: Scenario = { name: '3 × 320x180@30', participants: 3, width: 320, height: 180, fps: 30, maxBitrate: 300_000 };
@@ -41,6 +41,21 @@ describe('benchmark figures', () => {
     expect(lines.find((l) => l.startsWith('CPU 3 × 320x180@30: 3.00'))).toContain('3.0×, target ≤ 1.5×): MISSED');
     expect(lines.find((l) => l.includes('re-encoding'))).toContain('1.5× tabsfu (target ≥ 5×): MISSED');
     expect(lines.find((l) => l.startsWith('latency 3 × 320x180@30: mean'))).toContain(': met');
+  });
+
+  it('reports each subscriber of the limited case apart: its layer, when it settled on it, its freezes', () => {
+    const limited: Scenario = { name: 'limited', participants: 3, publishers: 1, width: 1280, height: 720, fps: 15, maxBitrate: 1_700_000, texture: true, limitedDownKbit: 400 };
+    const listener = (id: string, widths: [number, number][], arrival: number[], freezes: number, maxGapMs: number): PeerWindow => ({
+      id, seconds: 30, joinMs: [500], uploadKbps: 0, packetsReceived: 100, packetsLost: 0, windowStartMs: 40_000,
+      streams: [{ label: 'p1', fps: 15, g2g: [], arrival, unreadable: 0, width: widths[widths.length - 1][1], freezes, freezeSeconds: freezes * 0.5, maxGapMs, widths }],
+    });
+    const windows = [listener('p2', [[600, 320], [1500, 1280]], [20, 30], 0, 120), listener('p3', [[700, 1280], [4900, 320], [45_000, 640]], [40, 200], 2, 1500)];
+    const subscribers = subscriberResults(windows, ['p2', 'p3'], 'p3');
+    expect(subscribers[0]).toMatchObject({ id: 'p2', limited: false, width: 1280, settledMs: 1500, changesInWindow: 0, path: [320, 1280] });
+    expect(subscribers[1]).toMatchObject({ id: 'p3', limited: true, width: 640, settledMs: 4900, changesInWindow: 1, freezes: 2 });
+    const r = { ...caseResult('janus', limited, windows, cpu(3), cpu(40)), subscribers };
+    expect(renderTable([r], [])).toContain('| limited | janus | limited, 400 kbit/s | 640 | 1280 → 320 → 640 | 4.9 | 1 | 200.0 / 200.0 | 2 / 1.00 | 1500 | 15.0 | 3 / 40 | 50 |');
+    expect(targetLines([r]).find((l) => l.startsWith('limited subscriber (janus)'))).toMatch(/: MISSED$/);
   });
 
   it('shows skipped cases with their reason', () => {
