@@ -40,12 +40,12 @@ function limitedTable(results: CaseResult[]): string[] {
   const cases = results.filter((r) => r.scenario.limitedDownKbit);
   if (!cases.length) return [];
   const rows = [
-    '| scenario | system | subscriber | layer at the end (decoded width) | widths it went through | switch time: join → on that layer, s | layer changes in the window | draw → arrival p50 / p95, ms | freezes: count / s | longest gap, ms | decoded fps | SFU / peers CPU, % of a core | machine busy, % |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| scenario | system | subscriber | layer at the end (decoded width) | widths it went through | switch time: join → settled on that layer, s | stalled before, s | layer changes in the window | draw → arrival p50 / p95, ms | freezes: count / s | longest gap, ms | decoded fps | SFU / peers CPU, % of a core | machine busy, % |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of cases) {
     if (r.skipped || !r.subscribers) {
-      rows.push(`| ${r.scenario.name} | ${r.system} | skipped: ${(r.skipped ?? 'no subscriber figures').replace(/\|/g, '/').slice(0, 120)} |||||||||| |`);
+      rows.push(`| ${r.scenario.name} | ${r.system} | skipped: ${(r.skipped ?? 'no subscriber figures').replace(/\|/g, '/').slice(0, 120)} ||||||||||| |`);
       continue;
     }
     for (const s of r.subscribers) {
@@ -53,7 +53,7 @@ function limitedTable(results: CaseResult[]): string[] {
       const layer = s.fps > 0 ? String(s.width) : s.width ? `none: frozen on ${s.width}` : 'none';
       rows.push(
         `| ${r.scenario.name} | ${r.system} | ${s.limited ? `limited, ${r.scenario.limitedDownKbit} kbit/s` : 'unlimited'} | ${layer} | ${s.path.join(' → ') || '–'} | ` +
-          `${f(s.settledMs === null || !(s.fps > 0) ? NaN : s.settledMs / 1000)} | ${s.changesInWindow} | ${f(s.arrival.p50)} / ${f(s.arrival.p95)} | ${f(s.freezes, 0)} / ${f(s.freezeSeconds, 2)} | ${s.fps > 0 ? f(s.maxGapMs, 0) : 'the whole window'} | ${f(s.fps)} | ${f(r.sfu?.cpuPercent, 0)} / ${f(r.peersCpuPercent, 0)} | ${f(r.machinePercent, 0)} |`,
+          `${f(s.settledMs === null || !(s.fps > 0) ? NaN : s.settledMs / 1000)} | ${f(s.stalledBeforeSeconds)} | ${s.changesInWindow} | ${f(s.arrival.p50)} / ${f(s.arrival.p95)} | ${f(s.freezes, 0)} / ${f(s.freezeSeconds, 2)} | ${s.fps > 0 ? f(s.maxGapMs, 0) : 'the whole window'} | ${f(s.fps)} | ${f(r.sfu?.cpuPercent, 0)} / ${f(r.peersCpuPercent, 0)} | ${f(r.machinePercent, 0)} |`,
       );
     }
   }

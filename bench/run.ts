@@ -137,7 +137,7 @@ async function runCase(system: System, scenario: Scenario, peerBrowser: { browse
       result.subscribers = subscriberResults(windows, peers.filter((p) => !p.publishes).map((p) => p.id), limited.peer.id);
       for (const s of result.subscribers) {
         const switches = windows.find((w) => w.id === s.id)?.substreamSwitches ?? [];
-        log(`  ${system.name} · ${s.id}${s.limited ? ` (${scenario.limitedDownKbit} kbit/s)` : ''}: width ${s.width} (path ${s.path.join(' → ') || 'none'}), settled ${s.settledMs === null ? '–' : (s.settledMs / 1000).toFixed(1) + ' s'} after joining, ` +
+        log(`  ${system.name} · ${s.id}${s.limited ? ` (${scenario.limitedDownKbit} kbit/s)` : ''}: width ${s.width} (path ${s.path.join(' → ') || 'none'}), settled ${s.settledMs === null ? '–' : (s.settledMs / 1000).toFixed(1) + ' s'} after joining (${s.stalledBeforeSeconds.toFixed(1)} s stalled before), ` +
           `${s.changesInWindow} changes in the window, arrival p50 ${s.arrival.p50.toFixed(1)} p95 ${s.arrival.p95.toFixed(1)} ms, freezes ${s.freezes} (${s.freezeSeconds.toFixed(2)} s), longest gap ${s.maxGapMs.toFixed(0)} ms, ${s.fps.toFixed(1)} fps` +
           (switches.length ? `; substreams asked for: ${switches.map(([t, , q]) => `${q} at ${(t / 1000).toFixed(1)} s`).join(', ')}` : ''));
       }

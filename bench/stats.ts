@@ -18,6 +18,8 @@ export interface PeerWindow {
     freezes?: number; freezeSeconds?: number;
     /** [ms since joining, decoded width] at each change of width, from the first frame on. */
     widths?: [number, number][];
+    /** [from, to] in ms since joining: each time the picture stood still for a second or more. */
+    stalls?: [number, number][];
   }[];
   /** Janus with an app policy: the substreams the subscriber asked for, [ms since joining, mid, substream]. */
   substreamSwitches?: [number, string, number][];
@@ -30,8 +32,14 @@ export interface SubscriberResult {
   limited: boolean;
   /** Decoded width at the end of the window (the layer received); 0 when no frame was decoded. */
   width: number;
-  /** From starting to join to the first frame of the layer it kept (its switch time), ms; null without frames. */
+  /**
+   * From starting to join until its picture settled (its switch time), ms: the first frame of the layer it kept, or
+   * the end of its last stall (a second or more without a new picture) before the window, whichever came later;
+   * null without frames.
+   */
   settledMs: number | null;
+  /** Seconds its picture stood still (stalls of a second or more) between its first frame and the window. */
+  stalledBeforeSeconds: number;
   /** Width changes during the window (0 once settled). */
   changesInWindow: number;
   /** The widths it went through, in order. */
@@ -131,11 +139,13 @@ export function subscriberResults(peers: PeerWindow[], listenerIds: string[], li
     const widths = s?.widths ?? [];
     const start = p.windowStartMs ?? Infinity;
     const before = widths.filter(([t]) => t <= start);
+    const stalls = (s?.stalls ?? []).filter(([, to]) => to <= start);
     return {
       id: p.id,
       limited: p.id === limitedId,
       width: s?.width ?? 0,
-      settledMs: before.length ? before[before.length - 1][0] : null,
+      settledMs: before.length ? Math.max(before[before.length - 1][0], ...stalls.map(([, to]) => to)) : null,
+      stalledBeforeSeconds: stalls.reduce((a, [from, to]) => a + (to - from), 0) / 1000,
       changesInWindow: widths.length - before.length,
       path: widths.map(([, w]) => w),
       arrival: summarize(s?.arrival ?? []),
@@ -209,6 +219,7 @@ export function medianResults(results: CaseResult[]): CaseResult[] {
         return {
           ...s,
           settledMs: med(all.map((x) => x.settledMs)),
+          stalledBeforeSeconds: med(all.map((x) => x.stalledBeforeSeconds)),
           changesInWindow: med(all.map((x) => x.changesInWindow)),
           arrival: sum((r) => r.subscribers?.find((x) => x.id === s.id)?.arrival ?? summarize([])),
           freezes: med(all.map((x) => x.freezes)),

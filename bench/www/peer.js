@@ -141,6 +141,9 @@ function toEpoch(v, now) {
   return now - ((Math.round(now) - v) & mask);
 }
 
+/** A picture that stands still this long is a stall a person notices (the issue's "freeze over 1 s"). */
+const STALL_MS = 1000;
+
 function measureVideo(label, track) {
   const video = document.createElement('video');
   video.muted = true;
@@ -150,14 +153,16 @@ function measureVideo(label, track) {
   video.srcObject = new MediaStream([track]);
   document.body.append(video);
   const canvas = document.createElement('canvas');
-  // `widths`: [ms since joining, decoded width] at each change of the picture's width (a simulcast layer switch)
-  const stream = { label, video, trackId: track.id, firstFrameAt: 0, presented: 0, g2g: [], arrival: [], arrivalAt: [], unreadable: 0, lastFrameAt: 0, maxGapMs: 0, widths: [] };
+  // `widths`: [ms since joining, decoded width] at each change of the picture's width (a simulcast layer switch);
+  // `stalls`: [from, to] in ms since joining, each time the picture stood still for STALL_MS or more
+  const stream = { label, video, trackId: track.id, firstFrameAt: 0, presented: 0, g2g: [], arrival: [], arrivalAt: [], unreadable: 0, lastFrameAt: 0, maxGapMs: 0, widths: [], stalls: [] };
   state.streams.set(label, stream);
   const onFrame = (_now, meta) => {
     const at = epochNow();
     if (!stream.firstFrameAt) stream.firstFrameAt = at;
     // the longest time without a new picture: a stall a person would see as a frozen tile
     if (state.window && stream.lastFrameAt) stream.maxGapMs = Math.max(stream.maxGapMs, at - stream.lastFrameAt);
+    if (stream.lastFrameAt && at - stream.lastFrameAt >= STALL_MS) stream.stalls.push([stream.lastFrameAt - state.joinStartedAt, at - state.joinStartedAt]);
     stream.lastFrameAt = at;
     stream.presented = meta.presentedFrames;
     if (meta.width !== stream.widths[stream.widths.length - 1]?.[1]) stream.widths.push([at - state.joinStartedAt, meta.width]);
@@ -298,6 +303,7 @@ window.bench = {
         freezes: now.freezes - then.freezes,
         freezeSeconds: now.freezeSeconds - then.freezeSeconds,
         widths: s.widths,
+        stalls: s.stalls,
         };
       }),
     };

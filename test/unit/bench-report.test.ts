@@ -43,18 +43,22 @@ describe('benchmark figures', () => {
     expect(lines.find((l) => l.startsWith('latency 3 × 320x180@30: mean'))).toContain(': met');
   });
 
-  it('reports each subscriber of the limited case apart: its layer, when it settled on it, its freezes', () => {
+  it('reports each subscriber of the limited case apart: its layer, when it settled on it (after its last stall), its freezes', () => {
     const limited: Scenario = { name: 'limited', participants: 3, publishers: 1, width: 1280, height: 720, fps: 15, maxBitrate: 1_700_000, texture: true, limitedDownKbit: 400 };
-    const listener = (id: string, widths: [number, number][], arrival: number[], freezes: number, maxGapMs: number): PeerWindow => ({
+    const listener = (id: string, widths: [number, number][], arrival: number[], freezes: number, maxGapMs: number, stalls: [number, number][] = []): PeerWindow => ({
       id, seconds: 30, joinMs: [500], uploadKbps: 0, packetsReceived: 100, packetsLost: 0, windowStartMs: 40_000,
-      streams: [{ label: 'p1', fps: 15, g2g: [], arrival, unreadable: 0, width: widths[widths.length - 1][1], freezes, freezeSeconds: freezes * 0.5, maxGapMs, widths }],
+      streams: [{ label: 'p1', fps: 15, g2g: [], arrival, unreadable: 0, width: widths[widths.length - 1][1], freezes, freezeSeconds: freezes * 0.5, maxGapMs, widths, stalls }],
     });
-    const windows = [listener('p2', [[600, 320], [1500, 1280]], [20, 30], 0, 120), listener('p3', [[700, 1280], [4900, 320], [45_000, 640]], [40, 200], 2, 1500)];
+    // p3 shows 320 from 4.9 s but stands still from 6 s to 8.5 s; p2 stalls in the window, after settling
+    const windows = [
+      listener('p2', [[600, 320], [1500, 1280]], [20, 30], 0, 1200, [[41_000, 42_200]]),
+      listener('p3', [[700, 1280], [4900, 320], [45_000, 640]], [40, 200], 2, 1500, [[6000, 8500], [44_000, 45_500]]),
+    ];
     const subscribers = subscriberResults(windows, ['p2', 'p3'], 'p3');
-    expect(subscribers[0]).toMatchObject({ id: 'p2', limited: false, width: 1280, settledMs: 1500, changesInWindow: 0, path: [320, 1280] });
-    expect(subscribers[1]).toMatchObject({ id: 'p3', limited: true, width: 640, settledMs: 4900, changesInWindow: 1, freezes: 2 });
+    expect(subscribers[0]).toMatchObject({ id: 'p2', limited: false, width: 1280, settledMs: 1500, stalledBeforeSeconds: 0, changesInWindow: 0, path: [320, 1280] });
+    expect(subscribers[1]).toMatchObject({ id: 'p3', limited: true, width: 640, settledMs: 8500, stalledBeforeSeconds: 2.5, changesInWindow: 1, freezes: 2 });
     const r = { ...caseResult('janus', limited, windows, cpu(3), cpu(40)), subscribers };
-    expect(renderTable([r], [])).toContain('| limited | janus | limited, 400 kbit/s | 640 | 1280 → 320 → 640 | 4.9 | 1 | 200.0 / 200.0 | 2 / 1.00 | 1500 | 15.0 | 3 / 40 | 50 |');
+    expect(renderTable([r], [])).toContain('| limited | janus | limited, 400 kbit/s | 640 | 1280 → 320 → 640 | 8.5 | 2.5 | 1 | 200.0 / 200.0 | 2 / 1.00 | 1500 | 15.0 | 3 / 40 | 50 |');
     expect(targetLines([r]).find((l) => l.startsWith('limited subscriber (janus)'))).toMatch(/: MISSED$/);
   });
 
