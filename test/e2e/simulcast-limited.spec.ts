@@ -1,14 +1,12 @@
 import { chromium, expect, test, type Browser, type Page } from '@playwright/test';
 import { CHROMIUM_ARGS, chromiumPath } from './helpers/chromium';
-import { openHost } from './helpers/host';
+import { openHost, type Host } from './helpers/host';
 import { COLORS, type Peer } from './helpers/peer';
-import { CAMERA_720P, appPeer, inRoom, serveApp, type AppServer } from './helpers/app';
+import { CAMERA_720P, appPeer, inRoom, serveApp, type AppPeerOptions, type AppServer } from './helpers/app';
 import { peerInboundStats } from './helpers/stats';
 import { createShapedSite, shapedSiteUnavailable, type ShapedSite } from './helpers/shaped-site';
 
 const unavailable = shapedSiteUnavailable();
-/** The limited subscriber's downlink: enough for the 320x180 layer, far from the 1280x720 one. */
-const DOWN_KBIT = 400;
 
 /** What a subscriber's one video did so far (Chromium's inbound-rtp). */
 async function video(page: Page) {
@@ -38,49 +36,36 @@ function hostSendDelayMs(host: Page, pid: string, ms: number): Promise<number> {
   }, [pid, ms] as const);
 }
 
-test('a subscriber on a slow downlink gets a lower simulcast layer and stays real-time, while the others keep the top one', async ({ browser, baseURL }) => {
-  test.skip(unavailable !== null, `needs a network namespace: ${unavailable}`);
+interface LimitedCall {
+  host: Host;
+  alice: Peer;
+  /** A subscriber at full speed. */
+  wide: Peer;
+  /** A subscriber behind the slow downlink; it asks for the full picture (no adaptiveStream). */
+  narrow: Peer;
+}
+
+/** A publisher and two subscribers, one of them in a network namespace behind a `downKbit` bottleneck; closed after `body`. */
+async function withLimitedCall(browser: Browser, baseURL: string, downKbit: number, publisher: AppPeerOptions, hostQuery: string, body: (call: LimitedCall) => Promise<void>) {
   let site: ShapedSite | null = null;
   let app: AppServer | null = null;
   let narrowBrowser: Browser | null = null;
   const peers: Peer[] = [];
   try {
-    site = createShapedSite(DOWN_KBIT, chromiumPath());
+    site = createShapedSite(downKbit, chromiumPath());
     narrowBrowser = await chromium.launch({ executablePath: site.chromium, args: CHROMIUM_ARGS });
-    const host = await openHost(browser, baseURL!);
+    const host = await openHost(browser, baseURL, hostQuery);
     app = await serveApp('0.0.0.0');
     const room = `limited-${Date.now()}`;
-    const alice = await appPeer(browser, app, baseURL!, room, 'alice', CAMERA_720P);
+    const alice = await appPeer(browser, app, baseURL, room, 'alice', publisher);
     peers.push(alice);
-    const wide = await appPeer(browser, app, baseURL!, room, 'wide', { color: COLORS.green, tone: 660, publish: false });
+    const wide = await appPeer(browser, app, baseURL, room, 'wide', { color: COLORS.green, tone: 660, publish: false });
     peers.push(wide);
-    // the narrow one reaches the same server through its slow link; it asks for the full picture (no adaptiveStream)
-    const port = new URL(baseURL!).port;
+    // the narrow one reaches the same server through its slow link
     const viaSite = { ...app, url: app.url.replace('127.0.0.1', site.gateway) };
-    const narrow = await appPeer(narrowBrowser, viaSite, `http://${site.gateway}:${port}`, room, 'narrow', { color: COLORS.blue, tone: 880, publish: false });
+    const narrow = await appPeer(narrowBrowser, viaSite, `http://${site.gateway}:${new URL(baseURL).port}`, room, 'narrow', { color: COLORS.blue, tone: 880, publish: false });
     peers.push(narrow);
-
-    await expect.poll(async () => (await video(wide.page)).width, { message: 'the fast subscriber gets the full picture', timeout: 30_000 }).toBe(1280);
-    await expect.poll(async () => (await video(narrow.page)).width, { message: 'the slow one gets a lower layer', timeout: 30_000 }).toBeLessThan(1280);
-    await expect.poll(async () => (await video(narrow.page)).framesDecoded, { message: 'and decodes it' }).toBeGreaterThan(30);
-
-    // settled: over the next 10 s the slow subscriber's picture keeps moving, without a freeze of a second or more,
-    // and nothing queues on the host for it
-    const narrowSid = await narrow.page.evaluate(() => (window as unknown as { tabsfuRoom: { localParticipant: { sid: string } } }).tabsfuRoom.localParticipant.sid);
-    const before = await video(narrow.page);
-    const sendDelay = await hostSendDelayMs(host.page, narrowSid, 10_000);
-    const after = await video(narrow.page);
-    expect(after.width, 'still the lower layer').toBeLessThan(1280);
-    expect(after.framesDecoded - before.framesDecoded, 'frames decoded in 10 s at 15 fps').toBeGreaterThan(100);
-    expect(after.freezeSeconds - before.freezeSeconds, 'seconds frozen in 10 s').toBeLessThan(1);
-    expect(sendDelay, 'host send delay per packet towards the slow subscriber, ms').toBeLessThan(50);
-    expect((await video(wide.page)).width, 'the fast subscriber kept the top layer').toBe(1280);
-
-    // connection quality, as the publisher's app shows it: the slow subscriber is below excellent, the others are not
-    const quality = (identity: string) => inRoom(alice.page, (r, id) => (id === r.localParticipant.identity ? r.localParticipant : r.remoteParticipants.get(id))?.connectionQuality, identity);
-    await expect.poll(() => quality('narrow'), { message: 'the slow subscriber\'s quality' }).toMatch(/^(good|poor)$/);
-    expect(await quality('wide')).toBe('excellent');
-    expect(await quality('alice')).toBe('excellent');
+    await body({ host, alice, wide, narrow });
     await host.close();
   } finally {
     for (const p of peers) await p.context.close().catch(() => {});
@@ -88,4 +73,38 @@ test('a subscriber on a slow downlink gets a lower simulcast layer and stays rea
     app?.close();
     site?.close();
   }
+}
+
+/** Over 10 s once settled: the slow subscriber's frames decoded and seconds frozen, and the host's send delay towards it. */
+async function settledWindow({ host, narrow }: LimitedCall) {
+  const narrowSid = await narrow.page.evaluate(() => (window as unknown as { tabsfuRoom: { localParticipant: { sid: string } } }).tabsfuRoom.localParticipant.sid);
+  const before = await video(narrow.page);
+  const sendDelayMs = await hostSendDelayMs(host.page, narrowSid, 10_000);
+  const after = await video(narrow.page);
+  return { width: after.width, framesDecoded: after.framesDecoded - before.framesDecoded, frozenSeconds: after.freezeSeconds - before.freezeSeconds, sendDelayMs };
+}
+
+test('a subscriber on a slow downlink gets a lower simulcast layer and stays real-time, while the others keep the top one', async ({ browser, baseURL }) => {
+  test.skip(unavailable !== null, `needs a network namespace: ${unavailable}`);
+  // enough for the 320x180 layer, far from the 1280x720 one
+  await withLimitedCall(browser, baseURL!, 400, CAMERA_720P, '', async (call) => {
+    const { alice, wide, narrow } = call;
+    await expect.poll(async () => (await video(wide.page)).width, { message: 'the fast subscriber gets the full picture', timeout: 30_000 }).toBe(1280);
+    await expect.poll(async () => (await video(narrow.page)).width, { message: 'the slow one gets a lower layer', timeout: 30_000 }).toBeLessThan(1280);
+    await expect.poll(async () => (await video(narrow.page)).framesDecoded, { message: 'and decodes it' }).toBeGreaterThan(30);
+
+    // settled: the slow subscriber's picture keeps moving, without a freeze of a second or more, and nothing queues for it
+    const w = await settledWindow(call);
+    expect(w.width, 'still the lower layer').toBeLessThan(1280);
+    expect(w.framesDecoded, 'frames decoded in 10 s at 15 fps').toBeGreaterThan(100);
+    expect(w.frozenSeconds, 'seconds frozen in 10 s').toBeLessThan(1);
+    expect(w.sendDelayMs, 'host send delay per packet towards the slow subscriber, ms').toBeLessThan(50);
+    expect((await video(wide.page)).width, 'the fast subscriber kept the top layer').toBe(1280);
+
+    // connection quality, as the publisher's app shows it: the slow subscriber is below excellent, the others are not
+    const quality = (identity: string) => inRoom(alice.page, (r, id) => (id === r.localParticipant.identity ? r.localParticipant : r.remoteParticipants.get(id))?.connectionQuality, identity);
+    await expect.poll(() => quality('narrow'), { message: 'the slow subscriber\'s quality' }).toMatch(/^(good|poor)$/);
+    expect(await quality('wide')).toBe('excellent');
+    expect(await quality('alice')).toBe('excellent');
+  });
 });

@@ -110,6 +110,8 @@ pub struct Link {
     /// The hold the next congestion sets, and when the last one was.
     hold_ms: f64,
     last_congestion_ms: f64,
+    /// The previous report's send delay was over the threshold.
+    queued_before: bool,
 }
 
 impl Link {
@@ -120,20 +122,25 @@ impl Link {
             congested: false,
             hold_ms: HOLD_MIN_MS,
             last_congestion_ms: f64::NEG_INFINITY,
+            queued_before: false,
         }
     }
 }
 
-/// Send delay above this, or loss above `LOSS_CONGESTED`, means the
-/// connection cannot carry what it gets (real-time forwarding keeps the send
-/// delay near 0 when it can).
+/// Send delay above this in two reports running, or loss above
+/// `LOSS_CONGESTED`, means the connection cannot carry what it gets
+/// (real-time forwarding keeps the send delay near 0 when it can).
 pub const SEND_DELAY_CONGESTED_MS: f64 = 50.0;
 pub const LOSS_CONGESTED: f64 = 0.05;
 
 impl Link {
     pub fn update(&mut self, budget_bps: f64, send_delay_ms: f64, loss: f64, now_ms: f64) {
         self.budget_bps = if budget_bps > 0.0 { budget_bps } else { f64::INFINITY };
-        self.congested = send_delay_ms > SEND_DELAY_CONGESTED_MS || loss > LOSS_CONGESTED;
+        // A queue counts when it lasts two reports (about 2 s): the keyframe that starts a move up is a burst that
+        // the pacer spreads over a few hundred ms, and must not read as a link that cannot carry the layer.
+        let queued = send_delay_ms > SEND_DELAY_CONGESTED_MS;
+        self.congested = (queued && self.queued_before) || loss > LOSS_CONGESTED;
+        self.queued_before = queued;
         if self.congested {
             // "recent" counts from the end of the last hold, so that a long hold does not reset itself
             let recent = now_ms - self.last_congestion_ms < self.hold_ms + HOLD_RESET_MS;

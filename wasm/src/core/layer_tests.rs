@@ -133,7 +133,10 @@ fn a_congested_connection_steps_down_and_waits_before_it_climbs_again() {
     s.run(1000.0);
     s.c.down_set_link(d, 5_000_000.0, 120.0, 0.0, s.now);
     s.run(500.0);
-    assert_eq!(s.layer_of(d).0, 1.0, "one layer down on a send delay of 120 ms");
+    assert_eq!(s.layer_of(d).0, 2.0, "one report of queueing is a burst, not a slow link");
+    s.c.down_set_link(d, 5_000_000.0, 120.0, 0.0, s.now);
+    s.run(500.0);
+    assert_eq!(s.layer_of(d).0, 1.0, "one layer down on a send delay of 120 ms in two reports running");
     s.c.down_set_link(d, 5_000_000.0, 0.0, 0.0, s.now);
     s.run(2000.0);
     assert_eq!(s.layer_of(d).0, 1.0, "held for a while after the congestion");
@@ -213,8 +216,8 @@ fn a_link_that_keeps_failing_at_the_next_layer_is_tried_less_and_less_often() {
     s.run(1000.0);
     let mut holds = Vec::new();
     for _ in 0..3 {
-        // congestion at the top layer: down; then a clean link: how long until it is back up
-        s.c.down_set_link(d, 5_000_000.0, 120.0, 0.0, s.now);
+        // congestion at the top layer (loss): down; then a clean link: how long until it is back up
+        s.c.down_set_link(d, 5_000_000.0, 0.0, 0.2, s.now);
         s.run(500.0);
         assert_eq!(s.layer_of(d).0, 1.0);
         s.c.down_set_link(d, 5_000_000.0, 0.0, 0.0, s.now);
