@@ -7,9 +7,9 @@ import { UpTrack } from '../media/up-track';
 import { acceptOnlyLayer, highestSimulcastLayers, withoutSimulcast } from '../sdp/munge';
 import { chooseSplits, mergeAnswer, splitOffer, type SimulcastSplit } from '../sdp/simulcast-split';
 import { logger } from '../log';
+import { mediaSections, offerSends, primaryCodec } from '../sdp/sections';
 
 const log = logger('up-peer');
-import { mediaSections, offerSends, primaryCodec } from '../sdp/sections';
 
 export interface OfferOutcome {
   answerSdp: string;
