@@ -525,6 +525,8 @@ impl Core {
             None => return,
         };
         d.link.update(budget_bps, send_delay_ms, loss, now_ms);
+        // congestion takes the down one layer below the one it has (or is about to have), once per report
+        d.link.cap = if d.link.congested { Some(d.current_layer().unwrap_or(d.target).saturating_sub(1)) } else { None };
         if let Some(t) = self.tracks.get_mut(d.track) {
             if t.layer_count > 1 {
                 retarget(t, d, now_ms, None);

@@ -27,10 +27,6 @@ const UP_HEADROOM: f64 = 1.15;
 const HOLD_MIN_MS: f64 = 4000.0;
 const HOLD_MAX_MS: f64 = 64_000.0;
 const HOLD_RESET_MS: f64 = 30_000.0;
-/// A down's budget before its connection's first estimate: GoogCC's start
-/// rate, so that a subscriber on a slow link does not start on a layer it
-/// cannot carry. A fast link's estimate follows within a second or two.
-pub const INITIAL_BUDGET_BPS: f64 = 300_000.0;
 
 #[derive(Clone, Copy, Debug)]
 pub struct Layer {
@@ -105,8 +101,13 @@ pub struct Link {
     pub budget_bps: f64,
     /// Set when the connection showed queueing or loss: no move up before this.
     pub hold_up_until_ms: f64,
-    /// The connection is congested now: the down steps below its current layer.
+    /// The connection is congested now (the latest report).
     pub congested: bool,
+    /// While the latest report is congested: the highest layer the down may
+    /// have, one below the layer it had when the congestion was reported. Set
+    /// once per report, so that a switch between reports is not taken for
+    /// more congestion.
+    pub cap: Option<u8>,
     /// The hold the next congestion sets, and when the last one was.
     hold_ms: f64,
     last_congestion_ms: f64,
@@ -117,9 +118,10 @@ pub struct Link {
 impl Link {
     pub const fn initial() -> Link {
         Link {
-            budget_bps: INITIAL_BUDGET_BPS,
+            budget_bps: f64::INFINITY,
             hold_up_until_ms: f64::NEG_INFINITY,
             congested: false,
+            cap: None,
             hold_ms: HOLD_MIN_MS,
             last_congestion_ms: f64::NEG_INFINITY,
             queued_before: false,
@@ -159,8 +161,14 @@ impl Link {
 
 /// The layer a down should get: the highest layer at or below `max` that is
 /// being sent and that its budget covers. `current` is the layer it has
-/// (`None` before it started), for hysteresis: moving up needs headroom and
-/// no recent congestion, and congestion steps below `current`.
+/// (`None` before it started). The budget is checked for a start and for a
+/// move up (with headroom, and not during a hold), never to move down: an
+/// estimate below the current layer's rate is often an estimate that had no
+/// reason to grow (GoogCC's stays near what was sent while the sender is
+/// application-limited), and a link that truly cannot carry the layer shows
+/// it as a queue or loss, which is congestion and steps below `current`. So
+/// a subscriber on a fast link is not held on a low layer by a low first
+/// estimate that nothing would raise again.
 pub fn choose(layers: &[Layer], max: u8, current: Option<u8>, link: &Link, now_ms: f64) -> u8 {
     let top = (max as usize).min(layers.len().saturating_sub(1));
     let active = |l: usize| layers[l].is_active(now_ms);
@@ -168,10 +176,7 @@ pub fn choose(layers: &[Layer], max: u8, current: Option<u8>, link: &Link, now_m
         // nothing sent yet (start-up): wait on the preferred layer
         return top as u8;
     }
-    let ceiling = match current {
-        Some(c) if link.congested && c > 0 => top.min(c as usize - 1),
-        _ => top,
-    };
+    let ceiling = link.cap.map_or(top, |c| top.min(c as usize));
     for l in (0..=ceiling).rev() {
         if !active(l) {
             continue;
@@ -181,7 +186,8 @@ pub fn choose(layers: &[Layer], max: u8, current: Option<u8>, link: &Link, now_m
             continue;
         }
         let need = if up { layers[l].bitrate_bps * UP_HEADROOM } else { layers[l].bitrate_bps };
-        if l == 0 || need <= link.budget_bps {
+        let checked = up || current.is_none();
+        if l == 0 || !checked || need <= link.budget_bps {
             return l as u8;
         }
     }

@@ -111,18 +111,25 @@ fn a_subscriber_that_asks_for_more_keeps_its_layer_until_the_new_one_sends_a_key
 }
 
 #[test]
-fn a_subscriber_whose_budget_is_below_a_layer_gets_the_highest_one_it_can_carry() {
+fn a_subscriber_whose_budget_is_below_a_layer_starts_on_the_highest_one_it_can_carry_and_stays_until_it_queues() {
     let mut s = Sim::new();
-    let d = s.down(2);
     let rich = s.down(2);
     s.run(1000.0);
-    assert_eq!(s.layer_of(d), (2.0, 2.0));
+    let d = s.c.down_open(s.t);
     s.c.down_set_link(d, 400_000.0, 0.0, 0.0, s.now);
-    s.c.down_set_link(rich, 5_000_000.0, 0.0, 0.0, s.now);
+    s.c.down_set_ready(d, true);
     s.run(1000.0);
     assert_eq!(s.layer_of(d), (1.0, 1.0), "300 kbit/s fits in 400, 1.2 Mbit/s does not");
     assert_eq!(s.layer_of(rich), (2.0, 2.0));
-    let n = s.c.down_stats(d) as usize;
+    // a low estimate alone does not move a down that has its layer: a queue does
+    s.c.down_set_link(rich, 400_000.0, 0.0, 0.0, s.now);
+    s.run(1000.0);
+    assert_eq!(s.layer_of(rich), (2.0, 2.0), "no queue, no loss: stays");
+    s.c.down_set_link(rich, 400_000.0, 80.0, 0.0, s.now);
+    s.c.down_set_link(rich, 400_000.0, 80.0, 0.0, s.now + 1000.0);
+    s.run(1000.0);
+    assert_eq!(s.layer_of(rich).0, 1.0, "a queue in two reports: one layer down");
+    let n = s.c.down_stats(rich) as usize;
     assert_eq!(s.c.stats[n - 2], SwitchReason::Bandwidth as u32 as f64);
 }
 
@@ -195,18 +202,18 @@ fn keyframe_requests_are_throttled_per_layer() {
 }
 
 #[test]
-fn a_new_subscriber_starts_within_the_initial_budget_until_its_connection_has_an_estimate() {
+fn a_subscriber_whose_connection_has_no_estimate_yet_starts_on_the_layer_it_wants_and_steps_down_on_loss() {
     let mut s = Sim::new();
     let first = s.down(2);
     s.run(1000.0);
-    assert_eq!(s.layer_of(first), (2.0, 2.0));
     let d = s.c.down_open(s.t);
     s.c.down_set_ready(d, true);
     s.run(1000.0);
-    assert_eq!(s.layer_of(d), (0.0, 0.0), "300 kbit/s: the lowest layer (100 kbit/s); the middle one measures a little more");
-    s.c.down_set_link(d, 5_000_000.0, 0.0, 0.0, s.now);
+    assert_eq!(s.layer_of(d), (2.0, 2.0), "optimistic: a fast link's estimate would never grow on the lowest layer");
+    s.c.down_set_link(d, 200_000.0, 300.0, 0.4, s.now);
     s.run(1000.0);
-    assert_eq!(s.layer_of(d), (2.0, 2.0));
+    assert_eq!(s.layer_of(d), (1.0, 1.0), "loss: one layer down at once");
+    assert_eq!(s.layer_of(first), (2.0, 2.0));
 }
 
 #[test]
