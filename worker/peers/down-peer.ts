@@ -151,10 +151,10 @@ export class DownPeer {
     };
     const wanted = this.wantedLayers.get(up.sid);
     if (wanted !== undefined) this.forwarder.setDownMaxLayer(binding.forwarded, wanted);
-    // a track subscribed on a connection whose estimate is known starts within it, and the others' shares shrink
     slot.binding = binding;
-    if (this.lastLink) this.setLink(this.lastLink.estimateBps, 0, 0);
-    slot.binding = binding;
+    // a track subscribed on a connection whose estimate is known starts within its share (the others' shares
+    // shrink at the next report; their congestion state is left as it is)
+    if (this.lastLink) this.forwarder.setDownLink(binding.forwarded, this.videoShare(this.lastLink.estimateBps), 0, 0);
     slot.label = { stream: `${up.publisherSid}|${up.sid}`, track: up.sid };
     slot.lastCodec = up.mimeType;
     return binding;
@@ -209,12 +209,20 @@ export class DownPeer {
    */
   setLink(estimateBps: number, sendDelayMs: number, loss: number): void {
     this.lastLink = { estimateBps, sendDelayMs, loss };
-    const bound = this.slots.flatMap((s) => (s.binding && !s.binding.paused ? [s.binding] : []));
-    const video = bound.filter((b) => b.up.kind === 'video');
-    if (!video.length) return;
-    const audioBps = (bound.length - video.length) * AUDIO_SHARE_BPS;
-    const share = estimateBps > 0 ? Math.max(0, estimateBps - audioBps) / video.length : 0;
-    for (const b of video) this.forwarder.setDownLink(b.forwarded, share, sendDelayMs, loss);
+    const share = this.videoShare(estimateBps);
+    for (const b of this.activeBindings()) if (b.up.kind === 'video') this.forwarder.setDownLink(b.forwarded, share, sendDelayMs, loss);
+  }
+
+  /** One video down's share of the estimate: equal, after what the audio takes; 0 when unknown. */
+  private videoShare(estimateBps: number): number {
+    const bound = this.activeBindings();
+    const video = bound.filter((b) => b.up.kind === 'video').length;
+    if (!video || estimateBps <= 0) return 0;
+    return Math.max(0, estimateBps - (bound.length - video) * AUDIO_SHARE_BPS) / video;
+  }
+
+  private activeBindings(): DownBinding[] {
+    return this.slots.flatMap((s) => (s.binding && !s.binding.paused ? [s.binding] : []));
   }
 
   /**
