@@ -270,20 +270,8 @@ impl Core {
         };
         let before = d.waiting_on();
         change(d);
-        let after = d.waiting_on();
-        if before == after {
-            return;
-        }
         if let Some(t) = self.tracks.get_mut(d.track) {
-            if let Some(l) = before {
-                t.layers[l as usize].waiting -= 1;
-            }
-            if let Some(l) = after {
-                let layer = &mut t.layers[l as usize];
-                layer.waiting += 1;
-                layer.throttle.want();
-                d.keyframe_wants += 1;
-            }
+            moved_waiting(t, d, before);
         }
     }
 
@@ -635,6 +623,12 @@ fn retarget(t: &mut Track, d: &mut Down, now_ms: f64, reason: Option<SwitchReaso
     } else {
         SwitchReason::Recovered
     });
+    moved_waiting(t, d, before);
+}
+
+/// Keeps the layers' waiting counts true after a down changed, from `before` (what it waited on) to what it
+/// waits on now; a down that starts waiting on a layer makes that layer want a keyframe.
+fn moved_waiting(t: &mut Track, d: &mut Down, before: Option<u8>) {
     let after = d.waiting_on();
     if before == after {
         return;
