@@ -177,7 +177,7 @@ class Track {
   constructor(readonly handle: number, readonly kind: TrackKind) {}
 }
 
-export type BaselineDownStats = Omit<DownStats, 'currentLayer' | 'targetLayer' | 'maxLayer' | 'switches' | 'lastSwitchReason' | 'previousLayer'>;
+export type BaselineDownStats = Omit<DownStats, 'currentLayer' | 'targetLayer' | 'maxLayer' | 'switches' | 'lastSwitchReason' | 'previousLayer' | 'temporalLayer' | 'targetTemporalLayer' | 'droppedTemporal'>;
 
 export class CoreBaseline {
   private tracks = new Map<number, Track>();
@@ -352,7 +352,7 @@ export class CoreBaseline {
     };
   }
 
-  /** The counters only: the baseline predates simulcast layers. */
+  /** The counters only: the baseline predates simulcast and temporal layers. */
   downStats(handle: number): BaselineDownStats | undefined {
     const d = this.downs.get(handle);
     if (!d) return undefined;

@@ -74,6 +74,11 @@ export interface TrackStatRecord extends RecordSubject {
   estimateKbps?: number;
   /** `down` of a simulcast track only: the layer the subscriber received at the end of the interval, 0 = lowest. */
   layer?: number;
+  /**
+   * `down` of a track with temporal layers that the subscriber is not sent all of: the highest temporal layer it gets
+   * (0 = base only). Absent when it gets every frame.
+   */
+  temporalLayer?: number;
 }
 
 /** A subscriber connection over the last stats interval: what the host forwards to it and whether it queues. */

@@ -9,6 +9,7 @@
 use crate::codec::{classify, Codec, FrameClass};
 use crate::layers::{choose, Layer, Link, SwitchReason, MAX_LAYERS, RATE_WINDOW_MS};
 use crate::slab::{Slab, NONE};
+use crate::temporal::{choose_temporal, TemporalLimits, ALL_TEMPORAL};
 
 pub const IO_CAPACITY: usize = 64;
 pub const STATS_CAPACITY: usize = 16;
@@ -56,11 +57,19 @@ struct Track {
     keyframe_requests: u64,
     width: u32,
     height: u32,
+    /// A frame with a temporal index above 0 has arrived: the track's layers are measured and its downs' temporal
+    /// ceilings chosen, like simulcast ones.
+    temporal_seen: bool,
 }
 
 impl Track {
     fn layers(&self) -> &[Layer] {
         &self.layers[..self.layer_count]
+    }
+
+    /// Whether the downs' layers need choosing: simulcast, or temporal layers.
+    fn adaptive(&self) -> bool {
+        self.layer_count > 1 || self.temporal_seen
     }
 }
 
@@ -87,6 +96,13 @@ struct Down {
     last_reason: SwitchReason,
     /// The layer it had before its last switch.
     previous: u8,
+    /// The frame rate the subscriber asked for; 0 = any.
+    max_fps: f64,
+    /// The highest temporal layer it should get, and the one in force (`ALL_TEMPORAL`: no ceiling). The ceiling
+    /// follows the target down at once and up at a base-layer frame.
+    temporal_target: u8,
+    temporal: u8,
+    dropped_temporal: u64,
 }
 
 impl Down {
@@ -195,6 +211,7 @@ impl Core {
             keyframe_requests: 0,
             width: 0,
             height: 0,
+            temporal_seen: false,
         })
     }
 
@@ -233,6 +250,10 @@ impl Core {
             switches: 0,
             last_reason: SwitchReason::None,
             previous: 0,
+            max_fps: 0.0,
+            temporal_target: ALL_TEMPORAL,
+            temporal: ALL_TEMPORAL,
+            dropped_temporal: 0,
         });
         if down == NONE {
             return NONE;
@@ -317,14 +338,15 @@ impl Core {
     /// `frame_in_layer` for layer 0 at time 0: audio and single-layer video.
     #[cfg(test)]
     pub fn frame_in(&mut self, track: u32, codec: Codec, len: u32, prefix_len: u32, hint_key: bool) -> u32 {
-        self.frame_in_layer(track, 0, codec, len, prefix_len, hint_key, 0.0)
+        self.frame_in_layer(track, 0, 0, codec, len, prefix_len, hint_key, 0.0)
     }
 
-    /// Classifies the frame of `layer` whose first `prefix_len` bytes are in
-    /// `io`, writes the receiving downs to the out buffer (with
-    /// `SWITCHED_FLAG` on those that changed layers with it) and returns their count.
+    /// Classifies the frame of spatial `layer` and temporal layer `temporal`
+    /// whose first `prefix_len` bytes are in `io`, writes the receiving downs
+    /// to the out buffer (with `SWITCHED_FLAG` on those that changed layers
+    /// with it) and returns their count.
     #[allow(clippy::too_many_arguments)]
-    pub fn frame_in_layer(&mut self, track: u32, layer: u32, codec: Codec, len: u32, prefix_len: u32, hint_key: bool, now_ms: f64) -> u32 {
+    pub fn frame_in_layer(&mut self, track: u32, layer: u32, temporal: u32, codec: Codec, len: u32, prefix_len: u32, hint_key: bool, now_ms: f64) -> u32 {
         let t = match self.tracks.get_mut(track) {
             Some(t) if (layer as usize) < t.layer_count => t,
             _ => {
@@ -354,12 +376,14 @@ impl Core {
             t.width = parsed.width;
             t.height = parsed.height;
         }
-        if t.layer_count > 1 && self.next_layer_tick_ms == f64::INFINITY && now_ms.is_finite() {
+        let tid = temporal.min(u32::from(u8::MAX)) as u8;
+        t.temporal_seen |= tid > 0 && t.kind == TrackKind::Video;
+        if t.adaptive() && self.next_layer_tick_ms == f64::INFINITY && now_ms.is_finite() {
             self.next_layer_tick_ms = now_ms + RATE_WINDOW_MS;
         }
         let starts = t.kind == TrackKind::Audio || is_key;
         let lay = &mut t.layers[lf as usize];
-        lay.on_frame(len, now_ms);
+        lay.on_frame(len, tid, now_ms);
         if is_key && t.kind == TrackKind::Video {
             lay.throttle.satisfied();
         }
@@ -393,6 +417,14 @@ impl Core {
                 continue;
             }
             if d.current != lf {
+                continue;
+            }
+            // a keyframe or a base-layer frame is where a higher ceiling may start; a lower one starts at once
+            if tid == 0 || d.temporal_target < d.temporal {
+                d.temporal = d.temporal_target;
+            }
+            if tid > d.temporal {
+                d.dropped_temporal += 1;
                 continue;
             }
             let slot = match self.out.get_mut(count) {
@@ -471,7 +503,7 @@ impl Core {
     fn layer_tick(&mut self, now_ms: f64) {
         let mut any = false;
         for (_, t) in self.tracks.iter_mut() {
-            if t.layer_count < 2 {
+            if !t.adaptive() {
                 continue;
             }
             any = true;
@@ -486,7 +518,7 @@ impl Core {
                 continue;
             }
             if let Some(t) = self.tracks.get_mut(d.track) {
-                if t.layer_count > 1 {
+                if t.adaptive() {
                     retarget(t, d, now_ms, None);
                 }
             }
@@ -505,6 +537,18 @@ impl Core {
         }
     }
 
+    /// The frame rate the subscriber asked for (0 = any): fewer temporal layers when the stream has them.
+    pub fn down_set_max_fps(&mut self, down: u32, fps: f64, now_ms: f64) {
+        let d = match self.downs.get_mut(down) {
+            Some(d) => d,
+            None => return,
+        };
+        d.max_fps = if fps.is_finite() && fps > 0.0 { fps } else { 0.0 };
+        if let Some(t) = self.tracks.get_mut(d.track) {
+            retarget(t, d, now_ms, None);
+        }
+    }
+
     /// What the subscriber's connection can take: this down's share of the
     /// connection's estimate (0 = unknown), the connection's send delay and loss.
     pub fn down_set_link(&mut self, down: u32, budget_bps: f64, send_delay_ms: f64, loss: f64, now_ms: f64) {
@@ -513,10 +557,17 @@ impl Core {
             None => return,
         };
         d.link.update(budget_bps, send_delay_ms, loss, now_ms);
-        // congestion takes the down one layer below the one it has (or is about to have), once per report
-        d.link.cap = if d.link.congested { Some(d.current_layer().unwrap_or(d.target).saturating_sub(1)) } else { None };
+        // congestion takes the down one layer below the one it has (or is about to have), once per report; on the
+        // lowest spatial layer, one temporal layer below the ceiling it has
+        let layer = d.current_layer().unwrap_or(d.target);
+        d.link.cap = if d.link.congested { Some(layer.saturating_sub(1)) } else { None };
+        d.link.temporal_cap = None;
         if let Some(t) = self.tracks.get_mut(d.track) {
-            if t.layer_count > 1 {
+            if d.link.congested && layer == 0 {
+                let top = t.layers[0].temporal.count() as u8 - 1;
+                d.link.temporal_cap = Some(d.temporal.min(top).saturating_sub(1));
+            }
+            if t.adaptive() {
                 retarget(t, d, now_ms, None);
             }
         }
@@ -576,7 +627,8 @@ impl Core {
     }
 
     /// `[frames, bytes, keyframes, dropped_waiting, dropped_paused_or_not_ready, keyframe_wants, started,
-    /// current layer, target layer, max layer, switches, last switch reason, layer before the last switch]`
+    /// current layer, target layer, max layer, switches, last switch reason, layer before the last switch,
+    /// temporal ceiling in force, temporal target (255: every temporal layer), frames above the ceiling not sent]`
     pub fn down_stats(&mut self, down: u32) -> u32 {
         let d = match self.downs.get(down) {
             Some(d) => d,
@@ -596,6 +648,9 @@ impl Core {
             d.switches as f64,
             f64::from(d.last_reason as u32),
             f64::from(d.previous),
+            f64::from(d.temporal),
+            f64::from(d.temporal_target),
+            d.dropped_temporal as f64,
         ];
         self.stats[..values.len()].copy_from_slice(&values);
         values.len() as u32
@@ -610,6 +665,11 @@ fn retarget(t: &mut Track, d: &mut Down, now_ms: f64, reason: Option<SwitchReaso
         return;
     }
     let next = if t.layer_count < 2 { 0 } else { choose(t.layers(), d.max_layer, d.current_layer(), &d.link, now_ms) };
+    // the temporal ceiling for the spatial layer it will have; a ceiling from another spatial layer's rates is
+    // not a current one to protect
+    let limits = TemporalLimits { max_fps: d.max_fps, cap: d.link.temporal_cap, budget_bps: d.link.budget_bps, hold_up_until_ms: d.link.hold_up_until_ms };
+    let current = if d.current_layer() == Some(next) { d.temporal } else { ALL_TEMPORAL };
+    d.temporal_target = choose_temporal(&t.layers[next as usize].temporal, &limits, current, now_ms);
     if next == d.target {
         return;
     }
@@ -659,3 +719,5 @@ fn want(tracks: &mut Slab<Track>, d: &mut Down) {
 mod tests;
 #[cfg(test)]
 mod layer_tests;
+#[cfg(test)]
+mod temporal_tests;

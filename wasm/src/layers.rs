@@ -11,6 +11,7 @@
 //! keeps flowing, so a switch never freezes the picture.
 
 use crate::keyframes::KeyframeThrottle;
+use crate::temporal::TemporalRates;
 
 pub const MAX_LAYERS: usize = 4;
 
@@ -40,6 +41,8 @@ pub struct Layer {
     pub bitrate_bps: f64,
     pub frames: u64,
     pub bytes: u64,
+    /// The layer's temporal layers, when its frames carry temporal indices.
+    pub temporal: TemporalRates,
 }
 
 impl Layer {
@@ -52,11 +55,13 @@ impl Layer {
             bitrate_bps: 0.0,
             frames: 0,
             bytes: 0,
+            temporal: TemporalRates::new(),
         }
     }
 
-    pub fn on_frame(&mut self, len: u32, now_ms: f64) {
+    pub fn on_frame(&mut self, len: u32, temporal: u8, now_ms: f64) {
         self.frames += 1;
+        self.temporal.on_frame(temporal, len);
         self.bytes += u64::from(len);
         self.window_bytes += f64::from(len);
         if now_ms.is_finite() {
@@ -74,6 +79,7 @@ impl Layer {
         // a smoothed rate: keyframes make single windows jump
         self.bitrate_bps = if self.bitrate_bps == 0.0 { rate } else { 0.6 * self.bitrate_bps + 0.4 * rate };
         self.window_bytes = 0.0;
+        self.temporal.close_window(window_ms);
     }
 }
 
@@ -108,6 +114,8 @@ pub struct Link {
     /// once per report, so that a switch between reports is not taken for
     /// more congestion.
     pub cap: Option<u8>,
+    /// Likewise for the temporal ceiling, when the down already has the lowest spatial layer.
+    pub temporal_cap: Option<u8>,
     /// The hold the next congestion sets, and when the last one was.
     hold_ms: f64,
     last_congestion_ms: f64,
@@ -122,6 +130,7 @@ impl Link {
             hold_up_until_ms: f64::NEG_INFINITY,
             congested: false,
             cap: None,
+            temporal_cap: None,
             hold_ms: HOLD_MIN_MS,
             last_congestion_ms: f64::NEG_INFINITY,
             queued_before: false,

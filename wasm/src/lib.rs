@@ -11,6 +11,7 @@ mod core;
 mod keyframes;
 mod layers;
 mod slab;
+mod temporal;
 
 #[cfg(test)]
 mod alloc_probe;
@@ -108,8 +109,8 @@ pub extern "C" fn down_set_paused(down: u32, paused: u32, _now_ms: f64) {
 }
 
 #[no_mangle]
-pub extern "C" fn frame_in(track: u32, layer: u32, codec: u32, len: u32, prefix_len: u32, hint_key: u32, now_ms: f64) -> u32 {
-    core().frame_in_layer(track, layer, Codec::from_u32(codec), len, prefix_len, hint_key == 1, now_ms)
+pub extern "C" fn frame_in(track: u32, layer: u32, temporal: u32, codec: u32, len: u32, prefix_len: u32, hint_key: u32, now_ms: f64) -> u32 {
+    core().frame_in_layer(track, layer, temporal, Codec::from_u32(codec), len, prefix_len, hint_key == 1, now_ms)
 }
 
 #[no_mangle]
@@ -125,6 +126,11 @@ pub extern "C" fn track_max_wanted_layer(track: u32) -> i32 {
 #[no_mangle]
 pub extern "C" fn down_set_max_layer(down: u32, max_layer: u32, now_ms: f64) {
     core().down_set_max_layer(down, max_layer, now_ms)
+}
+
+#[no_mangle]
+pub extern "C" fn down_set_max_fps(down: u32, fps: f64, now_ms: f64) {
+    core().down_set_max_fps(down, fps, now_ms)
 }
 
 #[no_mangle]

@@ -59,7 +59,15 @@ export interface DownStats {
   lastSwitchReason: SwitchReason;
   /** The layer it had before its last switch. */
   previousLayer: number;
+  /** The highest temporal layer it is sent, and the one it should be; `ALL_TEMPORAL` when nothing limits it. */
+  temporalLayer: number;
+  targetTemporalLayer: number;
+  /** Frames of its layer above its temporal ceiling, not sent. */
+  droppedTemporal: number;
 }
+
+/** A temporal ceiling that lets every temporal layer through. */
+export const ALL_TEMPORAL = 255;
 
 /** The raw exports. wasm i32 results arrive signed: handles need `>>> 0`. */
 interface CoreExports {
@@ -78,10 +86,11 @@ interface CoreExports {
   down_close(down: number): number;
   down_set_ready(down: number, ready: number, nowMs: number): void;
   down_set_paused(down: number, paused: number, nowMs: number): void;
-  frame_in(track: number, layer: number, codec: number, len: number, prefixLen: number, hintKey: number, nowMs: number): number;
+  frame_in(track: number, layer: number, temporal: number, codec: number, len: number, prefixLen: number, hintKey: number, nowMs: number): number;
   track_set_layers(track: number, count: number, nowMs: number): number;
   track_max_wanted_layer(track: number): number;
   down_set_max_layer(down: number, maxLayer: number, nowMs: number): void;
+  down_set_max_fps(down: number, fps: number, nowMs: number): void;
   down_set_link(down: number, budgetBps: number, sendDelayMs: number, loss: number, nowMs: number): void;
   last_request_layer(): number;
   last_frame_class(): number;
@@ -97,7 +106,7 @@ const EXPORTED_FUNCTIONS = [
   'core_reset', 'set_config', 'track_open', 'track_close', 'down_open', 'down_close',
   'down_set_ready', 'down_set_paused', 'frame_in', 'last_frame_class', 'keyframe_wanted',
   'poll_keyframe_request', 'next_timeout', 'track_stats', 'down_stats', 'track_set_layers',
-  'track_max_wanted_layer', 'down_set_max_layer', 'down_set_link', 'last_request_layer',
+  'track_max_wanted_layer', 'down_set_max_layer', 'down_set_link', 'last_request_layer', 'down_set_max_fps',
 ] as const satisfies readonly Exclude<keyof CoreExports, 'memory'>[];
 
 interface Views {
@@ -197,6 +206,11 @@ export class ForwardingCore {
     this.wasm.down_set_max_layer(down, maxLayer, nowMs);
   }
 
+  /** The frame rate the subscriber asked for (0 = any): a stream with temporal layers is thinned to it. */
+  downSetMaxFps(down: number, fps: number, nowMs: number): void {
+    this.wasm.down_set_max_fps(down, fps, nowMs);
+  }
+
   /** What the subscriber's connection can carry: this down's share of its estimate (0 = unknown), send delay, loss 0..1. */
   downSetLink(down: number, budgetBps: number, sendDelayMs: number, loss: number, nowMs: number): void {
     this.wasm.down_set_link(down, budgetBps, sendDelayMs, loss, nowMs);
@@ -208,18 +222,19 @@ export class ForwardingCore {
   }
 
   /**
-   * Decides who receives a frame of `len` bytes from simulcast layer `layer`. `bytes` is the frame or its
+   * Decides who receives a frame of `len` bytes from simulcast layer `layer` and temporal layer `temporal` (0 when
+   * the stream has none). `bytes` is the frame or its
    * start; at most `ioCapacity` (64) bytes of it are copied into the core.
    * `hintKey` is the browser's own key/delta flag. Returns the receiving down
    * handles as a view valid until the next call into the core; a handle with
    * `SWITCHED_FLAG` set changed layers with this frame.
    */
-  frameIn(track: number, codec: Codec, bytes: ArrayBuffer | Uint8Array, len: number, hintKey: boolean, nowMs: number, layer = 0): Uint32Array {
+  frameIn(track: number, codec: Codec, bytes: ArrayBuffer | Uint8Array, len: number, hintKey: boolean, nowMs: number, layer = 0, temporal = 0): Uint32Array {
     const v = this.v;
     const prefixLen = Math.min(bytes.byteLength, len, v.io.length);
     if (bytes instanceof Uint8Array) v.io.set(bytes.length === prefixLen ? bytes : bytes.subarray(0, prefixLen));
     else v.io.set(new Uint8Array(bytes, 0, prefixLen));
-    const n = this.wasm.frame_in(track, layer, codec, len, prefixLen, hintKey ? 1 : 0, nowMs);
+    const n = this.wasm.frame_in(track, layer, temporal, codec, len, prefixLen, hintKey ? 1 : 0, nowMs);
     return v.out.subarray(0, n);
   }
 
@@ -260,6 +275,7 @@ export class ForwardingCore {
       frames: s[0], bytes: s[1], keyframes: s[2], droppedWaiting: s[3],
       droppedPausedOrNotReady: s[4], keyframeWants: s[5], started: s[6] !== 0,
       currentLayer: s[7], targetLayer: s[8], maxLayer: s[9], switches: s[10], lastSwitchReason: s[11] as SwitchReason, previousLayer: s[12],
+      temporalLayer: s[13], targetTemporalLayer: s[14], droppedTemporal: s[15],
     };
   }
 

@@ -20,6 +20,13 @@ interface UpEntry {
   codecVersion: number;
 }
 
+/**
+ * Codecs whose frames Chromium labels with a temporal layer (`metadata.temporalIndex`, from the VP9 payload
+ * descriptor or the dependency descriptor; measured with livekit-client's VP9 L1T3). H.264 frames carry none here, and
+ * Chromium's VP8 ones only when the publisher sends temporal layers, which livekit-client's VP8 does not (L1T1).
+ */
+const TEMPORAL_CODECS: ReadonlySet<CodecId> = new Set([Codec.VP8, Codec.VP9, Codec.AV1]);
+
 /** Shared, so that handling a rejected write allocates no closure per frame. */
 const ignore = () => {};
 
@@ -157,6 +164,12 @@ export class Forwarder {
     this.drainKeyframeRequests();
   }
 
+  /** The frame rate the subscriber asked for (0 = any): see `ForwardingCore.downSetMaxFps`. */
+  setDownMaxFps(down: ForwardedDown, fps: number): void {
+    if (down.closed) return;
+    this.core.downSetMaxFps(down.handle, fps, this.now());
+  }
+
   /** What the subscriber's connection can carry for this down: see `ForwardingCore.downSetLink`. */
   setDownLink(down: ForwardedDown, budgetBps: number, sendDelayMs: number, loss: number): void {
     if (down.closed) return;
@@ -225,7 +238,9 @@ export class Forwarder {
     }
     const codec = entry.codec;
     const prefix = new Uint8Array(data, 0, Math.min(PREFIX_BYTES, data.byteLength));
-    const targets = this.core.frameIn(entry.handle, codec, prefix, data.byteLength, hintKey, this.now(), layer);
+    // one metadata read per frame of these codecs only: H.264, the default, never pays for it
+    const temporal = TEMPORAL_CODECS.has(codec) ? (frame.getMetadata() as RTCEncodedVideoFrameMetadata).temporalIndex ?? 0 : 0;
+    const targets = this.core.frameIn(entry.handle, codec, prefix, data.byteLength, hintKey, this.now(), layer, temporal);
     for (let i = 0; i < targets.length; i++) {
       const target = targets[i];
       const down = this.downs.get((target & ~SWITCHED_FLAG) >>> 0);

@@ -1,6 +1,13 @@
 // Which simulcast layer a subscriber asked for, from what livekit-client sends in UpdateTrackSettings: the size
-// of the element it shows the track in (adaptiveStream), or a quality (setVideoQuality).
+// of the element it shows the track in (adaptiveStream), or a quality (setVideoQuality); and the frame rate it asked
+// for (setVideoFPS), which temporal layers serve.
 import { VideoQuality, type UpdateTrackSettings, type VideoLayer } from '@livekit/protocol';
+
+/** What a subscriber asked for of a video track: its highest simulcast layer, and a frame rate (0 = any). */
+export interface Wanted {
+  layer: number;
+  fps: number;
+}
 
 /** A layer whose shorter side is at least this share of the element's still counts as big enough (LiveKit's 0.9). */
 const SIZE_TOLERANCE = 0.9;

@@ -10,6 +10,7 @@ import type { DownSink } from '../media/down-sink';
 import type { ForwardedDown, Forwarder } from '../media/forwarder';
 import type { SwitchReason } from '../core/forwarding-core';
 import type { UpTrack } from '../media/up-track';
+import type { Wanted } from '../media/layer-choice';
 import { setMsids } from '../sdp/munge';
 import { mediaSections, primaryCodec } from '../sdp/sections';
 
@@ -60,7 +61,8 @@ export class DownPeerClosedError extends Error {
 export class DownPeer {
   private slots: DownSlot[] = [];
   /** What the subscriber's UpdateTrackSettings asked for, by track sid. */
-  private wantedLayers = new Map<string, number>();
+  /** What the subscriber asked for of each track: its highest simulcast layer and its frame rate (0 = any). */
+  private wanted = new Map<string, Wanted>();
   /** The connection's last link report (DownLinkReport), for tracks bound after it. */
   private lastLink: { estimateBps: number; sendDelayMs: number; loss: number } | null = null;
   private nextSlotId = 1;
@@ -149,8 +151,8 @@ export class DownPeer {
       up, slot, ready: false, paused: false, resumed: slot.keptFor === up.sid,
       forwarded: this.forwarder.openDown(up, slot.sink!, listener && ((from, to, reason) => listener(binding, from, to, reason))),
     };
-    const wanted = this.wantedLayers.get(up.sid);
-    if (wanted !== undefined) this.forwarder.setDownMaxLayer(binding.forwarded, wanted);
+    const wanted = this.wanted.get(up.sid);
+    if (wanted) this.setWantedOn(binding, wanted);
     slot.binding = binding;
     // a track subscribed on a connection whose estimate is known starts within its share (the others' shares
     // shrink at the next report; their congestion state is left as it is)
@@ -195,11 +197,16 @@ export class DownPeer {
     this.commands.setDownSlot(this.pid, slot.id, null).then(() => this.negotiate(), () => {});
   }
 
-  /** The highest simulcast layer the subscriber wants of a track; remembered for the track's later bindings. */
-  setWantedLayer(trackSid: string, layer: number): void {
-    this.wantedLayers.set(trackSid, layer);
+  /** What the subscriber wants of a track; remembered for the track's later bindings. */
+  setWanted(trackSid: string, wanted: Wanted): void {
+    this.wanted.set(trackSid, wanted);
     const binding = this.slots.find((s) => s.binding?.up.sid === trackSid)?.binding;
-    if (binding) this.forwarder.setDownMaxLayer(binding.forwarded, layer);
+    if (binding) this.setWantedOn(binding, wanted);
+  }
+
+  private setWantedOn(binding: DownBinding, wanted: Wanted): void {
+    this.forwarder.setDownMaxFps(binding.forwarded, wanted.fps);
+    this.forwarder.setDownMaxLayer(binding.forwarded, wanted.layer);
   }
 
   /**

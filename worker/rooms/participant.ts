@@ -338,7 +338,7 @@ export class Participant {
       const b = this.subscriptions.bindingOf(sid);
       if (b && b.paused !== req.disabled) this.down.setPaused(b, req.disabled);
       const track = b?.up ?? this.room.tracks.resolve(sid)?.track;
-      if (track?.kind === 'video') this.down.setWantedLayer(sid, wantedLayer(req, track.info.layers, track.layerRids));
+      if (track?.kind === 'video') this.down.setWanted(sid, { layer: wantedLayer(req, track.info.layers, track.layerRids), fps: req.fps });
     }
     this.room.layersWantedChanged();
   }

@@ -3,6 +3,7 @@
 // service. None of it runs on the media path.
 import type { PeerStatsSample } from '../../src/shared/host-bridge';
 import type { DownConnectionView, TrackStatRecord } from '../../src/shared/telemetry-records';
+import { ALL_TEMPORAL } from '../core/forwarding-core';
 import type { Forwarder } from '../media/forwarder';
 import type { Room } from '../rooms/room';
 import { StatsDeltas } from './stats-records';
@@ -68,6 +69,7 @@ export class StatsCollector {
           const r = this.deltas.next(key, { at: now, rtp, coreFrames: core?.frames ?? 0, coreKeyframes: core?.keyframes ?? 0 }, {
             ...base, trackSid: binding.up.sid, rttMs: down!.rttMs, estimateKbps: down!.outgoingEstimateKbps, width: dims?.width ?? 0, height: dims?.height ?? 0,
             ...(binding.up.layerCount > 1 && core?.started ? { layer: core.currentLayer } : {}),
+            ...(core?.started && core.temporalLayer !== ALL_TEMPORAL ? { temporalLayer: core.temporalLayer } : {}),
           });
           if (r) {
             this.telemetry.trackStats(r);

@@ -28,6 +28,8 @@ export interface RecordContext {
   height: number;
   /** The simulcast layer a `down` record's subscriber gets; absent when the track has one layer. */
   layer?: number;
+  /** The highest temporal layer a `down` record's subscriber gets, when it is not sent them all. */
+  temporalLayer?: number;
 }
 
 /** Remembers each stream's last sample, so that the next one becomes a per-interval record. */
@@ -72,6 +74,7 @@ export class StatsDeltas {
       sendDelayMs: up || packets <= 0 ? 0 : (Math.max(0, b.sendDelaySeconds - a.sendDelaySeconds) * 1000) / packets,
       estimateKbps: up ? 0 : ctx.estimateKbps,
       ...(ctx.layer === undefined ? {} : { layer: ctx.layer }),
+      ...(ctx.temporalLayer === undefined ? {} : { temporalLayer: ctx.temporalLayer }),
     };
   }
 

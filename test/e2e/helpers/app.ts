@@ -60,6 +60,15 @@ export const CAMERA_720P = {
   cameraOptions: { degradationPreference: 'maintain-resolution' },
 } satisfies AppPeerOptions;
 
+/**
+ * A 320x180 camera at 30 fps sent as VP9 with three temporal layers (L1T3) and no simulcast, at most 250 kbit/s: the
+ * stream a subscriber can take fewer frames of. The host must allow VP9 (`?publishCodecs=vp9,h264`).
+ */
+export const VP9_L1T3_CAMERA = {
+  color: 'rgb(220,40,40)', tone: 440, texture: true,
+  cameraOptions: { videoCodec: 'vp9', scalabilityMode: 'L1T3', simulcast: false, videoEncoding: { maxBitrate: 250_000, maxFramerate: 30 } },
+} satisfies AppPeerOptions;
+
 export interface AppEvent {
   type: string;
   at: number;

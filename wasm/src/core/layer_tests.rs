@@ -33,7 +33,7 @@ impl Sim {
     fn frame(&mut self, layer: u32, key: bool) -> Vec<u32> {
         let bytes = if key { H264_IDR } else { H264_DELTA };
         self.c.io[..5].copy_from_slice(&bytes);
-        let n = self.c.frame_in_layer(self.t, layer, Codec::H264, SIZES[layer as usize], 5, key, self.now);
+        let n = self.c.frame_in_layer(self.t, layer, 0, Codec::H264, SIZES[layer as usize], 5, key, self.now);
         self.c.targets(n).to_vec()
     }
 
@@ -102,8 +102,8 @@ fn a_subscriber_that_asks_for_more_keeps_its_layer_until_the_new_one_sends_a_key
     assert_eq!(s.c.last_request_layer(), 2);
     let got = s.tick(&[2]);
     assert_eq!(receivers(&got, 2), [d | SWITCHED_FLAG], "the switch is flagged for the sink");
-    let n = s.c.down_stats(d) as usize;
-    assert_eq!((s.c.stats[n - 2], s.c.stats[n - 1]), (SwitchReason::Settings as u32 as f64, 0.0), "why, and from which layer");
+    assert!(s.c.down_stats(d) > 12);
+    assert_eq!((s.c.stats[11], s.c.stats[12]), (SwitchReason::Settings as u32 as f64, 0.0), "why, and from which layer");
     let got = s.tick(&[]);
     assert!(receivers(&got, 0).is_empty(), "nothing from the old layer once switched");
     assert_eq!(receivers(&got, 2), [d], "flagged once");
@@ -129,8 +129,8 @@ fn a_subscriber_whose_budget_is_below_a_layer_starts_on_the_highest_one_it_can_c
     s.c.down_set_link(rich, 400_000.0, 80.0, 0.0, s.now + 1000.0);
     s.run(1000.0);
     assert_eq!(s.layer_of(rich).0, 1.0, "a queue in two reports: one layer down");
-    let n = s.c.down_stats(rich) as usize;
-    assert_eq!(s.c.stats[n - 2], SwitchReason::Bandwidth as u32 as f64);
+    assert!(s.c.down_stats(rich) > 12);
+    assert_eq!(s.c.stats[11], SwitchReason::Bandwidth as u32 as f64);
 }
 
 #[test]
@@ -170,8 +170,8 @@ fn a_layer_the_publisher_stops_sending_moves_its_subscribers_to_one_that_runs() 
         }
     }
     assert_eq!(s.layer_of(d), (1.0, 1.0));
-    let n = s.c.down_stats(d) as usize;
-    assert_eq!(s.c.stats[n - 2], SwitchReason::LayerStopped as u32 as f64);
+    assert!(s.c.down_stats(d) > 12);
+    assert_eq!(s.c.stats[11], SwitchReason::LayerStopped as u32 as f64);
 }
 
 #[test]
@@ -254,7 +254,7 @@ fn simulcast_frames_layer_choices_and_polling_never_allocate() {
         let layer = i % 3;
         let bytes = if i % 50 == 0 { H264_IDR } else { H264_DELTA };
         s.c.io[..5].copy_from_slice(&bytes);
-        s.c.frame_in_layer(s.t, layer, Codec::H264, SIZES[layer as usize], 5, i % 50 == 0, s.now);
+        s.c.frame_in_layer(s.t, layer, 0, Codec::H264, SIZES[layer as usize], 5, i % 50 == 0, s.now);
         while s.c.poll_keyframe_request(s.now) != NONE {}
         s.c.next_timeout(s.now);
         s.c.track_max_wanted_layer(s.t);

@@ -409,7 +409,7 @@ fn random_calls_and_random_bytes_never_panic() {
             13 => c.down_set_max_layer(handle, rng.below(5), now),
             14 => c.down_set_link(handle, rng.below(3_000_000) as f64, rng.below(120) as f64, rng.below(10) as f64 / 100.0, now),
             15 => {
-                let n = c.frame_in_layer(handle, rng.below(5), Codec::from_u32(rng.below(7)), rng.below(200), rng.below(100), rng.below(2) == 1, now);
+                let n = c.frame_in_layer(handle, rng.below(5), rng.below(6), Codec::from_u32(rng.below(7)), rng.below(200), rng.below(100), rng.below(2) == 1, now);
                 assert!(n <= c.out_capacity());
             }
             _ => {
