@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Codec, ForwardingCore, FrameClass, NO_HANDLE, SwitchReason, TrackKind } from '../../worker/core/forwarding-core';
+import { ALL_TEMPORAL, Codec, ForwardingCore, FrameClass, NO_HANDLE, SwitchReason, TrackKind } from '../../worker/core/forwarding-core';
 
 const WASM = fileURLToPath(new URL('../../wasm/pkg/tabsfu_core.wasm', import.meta.url));
 
@@ -56,6 +56,7 @@ describe('forwarding core (wasm)', () => {
       frames: 1, bytes: VP8_KEY.length, keyframes: 1, droppedWaiting: 1,
       droppedPausedOrNotReady: 0, keyframeWants: 1, started: true,
       currentLayer: 0, targetLayer: 0, maxLayer: 3, switches: 0, lastSwitchReason: SwitchReason.Start, previousLayer: 0,
+      temporalLayer: ALL_TEMPORAL, targetTemporalLayer: ALL_TEMPORAL, droppedTemporal: 0,
     });
     expect(core.trackStats(t)).toEqual({
       frames: 3, bytes: 2 * VP8_KEY.length + VP8_DELTA.length, keyframes: 2, unknownFrames: 0,
