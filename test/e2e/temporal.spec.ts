@@ -21,11 +21,17 @@ const setFps = (page: Page, fps: number) => inRoom(page, (room, fps) => {
   for (const pub of room.remoteParticipants.get('alice').videoTrackPublications.values()) pub.setVideoFPS(fps);
 }, fps);
 
-test('a subscriber that asks for a lower frame rate of a camera with temporal layers decodes fewer frames without a freeze, and every frame again when it asks', async ({ browser, baseURL }) => {
-  const host = await openHost(browser, baseURL!, '?publishCodecs=vp9,h264&statsIntervalMs=1000');
+for (const codec of ['vp9', 'av1']) test(`a subscriber that asks for a lower frame rate of a ${codec} camera with temporal layers decodes fewer frames without a freeze, and every frame again when it asks`, async ({ browser, baseURL }) => {
+  const host = await openHost(browser, baseURL!, `?publishCodecs=${codec},h264&statsIntervalMs=1000`);
   const app = await serveApp();
   const room = `temporal-${Date.now()}`;
-  const alice = await appPeer(browser, app, baseURL!, room, 'alice', VP9_L1T3_CAMERA);
+  const alice = await appPeer(browser, app, baseURL!, room, 'alice', { ...VP9_L1T3_CAMERA, cameraOptions: { ...VP9_L1T3_CAMERA.cameraOptions, videoCodec: codec } });
+  // the host received the codec asked for, not a fallback (H.264 has no temporal layers here)
+  await expect.poll(() => inRoom(alice.page, async (room) => {
+    const stats: Map<string, { type: string; kind?: string; codecId?: string; mimeType?: string }> = await room.engine.pcManager.publisher.getStats();
+    const sent = [...stats.values()].find((r) => r.type === 'outbound-rtp' && r.kind === 'video');
+    return stats.get(sent?.codecId ?? '')?.mimeType?.toLowerCase();
+  })).toBe(`video/${codec}`);
   const full = await appPeer(browser, app, baseURL!, room, 'full', { color: COLORS.green, tone: 660, publish: false });
   const slow = await appPeer(browser, app, baseURL!, room, 'slow', { color: COLORS.blue, tone: 880, publish: false });
   for (const p of [full, slow]) {
