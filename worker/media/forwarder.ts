@@ -21,11 +21,11 @@ interface UpEntry {
 }
 
 /**
- * Codecs whose frames Chromium labels with a temporal layer (`metadata.temporalIndex`, from the VP9 payload
- * descriptor or the dependency descriptor; measured with livekit-client's VP9 L1T3). H.264 frames carry none here, and
- * Chromium's VP8 ones only when the publisher sends temporal layers, which livekit-client's VP8 does not (L1T1).
+ * Codecs whose frames Chromium's receiver labels with their temporal layer (`metadata.temporalIndex`; measured with
+ * livekit-client's VP9 and AV1 L1T3). VP8 frames read 0 even when the publisher sends L1T3 (set with setParameters:
+ * livekit-client sends VP8 L1T1), as H.264 ones do, so neither is read.
  */
-const TEMPORAL_CODECS: ReadonlySet<CodecId> = new Set([Codec.VP8, Codec.VP9, Codec.AV1]);
+const TEMPORAL_CODECS: ReadonlySet<CodecId> = new Set([Codec.VP9, Codec.AV1]);
 
 /** Shared, so that handling a rejected write allocates no closure per frame. */
 const ignore = () => {};
