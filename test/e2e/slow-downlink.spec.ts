@@ -99,6 +99,8 @@ test('a subscriber on a slow downlink gets a lower simulcast layer and stays rea
     await expect.poll(async () => (await video(wide.page)).width, { message: 'the fast subscriber gets the full picture', timeout: 30_000 }).toBe(1280);
     await expect.poll(async () => (await video(narrow.page)).width, { message: 'the slow one gets a lower layer', timeout: 30_000 }).toBeLessThan(1280);
     await expect.poll(async () => (await video(narrow.page)).framesDecoded, { message: 'and decodes it' }).toBeGreaterThan(30);
+    // the top layer it started on queued on the host before the congestion took it down: measure once that drained
+    await expect.poll(async () => (await settledWindow(call, 3000)).sendDelayMs, { message: 'the queue towards the slow subscriber drains', timeout: 60_000 }).toBeLessThan(50);
 
     // settled: the slow subscriber's picture keeps moving, without a freeze of a second or more, and nothing queues for it
     const w = await settledWindow(call);
