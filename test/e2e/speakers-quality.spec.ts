@@ -87,8 +87,10 @@ test('every peer sees the loud speaker first and never the silent one, muting re
     // sent after each stats round (every 5 s) in which one changed or someone became active, and to a newcomer at once
     const everyone = Object.fromEntries(peers.map((p) => [p.identity, 'excellent']));
     for (const p of peers) await expect.poll(async () => (await seen(p.page)).quality, { timeout: 20_000 }).toEqual(everyone);
-    // the last to join saw its own quality change from 'unknown' after it started listening
-    expect((await seen(silent.page)).qualityLog).toContainEqual([silent.identity, 'excellent']);
+    // apps hear of it as an event: the first two were listening before the last joined, so every change of the
+    // last one's quality reached them as ConnectionQualityChanged (the last one's own first score may come before
+    // its listener does, in the stats round that follows its join)
+    for (const p of [loud, quiet]) expect((await seen(p.page)).qualityLog).toContainEqual([silent.identity, 'excellent']);
   } finally {
     for (const p of peers) await p.context.close().catch(() => {});
     await host.close();
