@@ -118,11 +118,11 @@ function median(xs: number[]): number {
 
 export function findWasm(): string {
   // bench/ when run from source (vitest), dist/node/bench/ when compiled
-  for (const rel of ['../wasm/pkg/tabsfu_core.wasm', '../../../wasm/pkg/tabsfu_core.wasm']) {
+  for (const rel of ['../wasm/pkg/tabsfu_core_bg.wasm', '../../../wasm/pkg/tabsfu_core_bg.wasm']) {
     const path = fileURLToPath(new URL(rel, import.meta.url));
     if (existsSync(path)) return path;
   }
-  throw new Error('wasm/pkg/tabsfu_core.wasm is missing: run `node scripts/build-wasm.mjs` first');
+  throw new Error('wasm/pkg/tabsfu_core_bg.wasm is missing: run `node scripts/build-wasm.mjs` first');
 }
 
 export async function runCoreMicrobench(opts: { framesPerCase?: number } = {}): Promise<CoreMicroResult[]> {

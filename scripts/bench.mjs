@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { build, root } from './build.mjs';
+import { build, buildBench, root } from './build.mjs';
 import { aptInstall, canApt, isRoot, run, which } from './lib/system.mjs';
 import { ensureChromium } from './setup.mjs';
 
@@ -17,7 +17,7 @@ const IFACE = 'bench0';
 
 try {
   await build();
-  if (run(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'bench'], { cwd: root }) !== 0) throw new Error('the benchmark does not compile');
+  buildBench('the benchmark');
   process.env.CHROMIUM = ensureChromium();
   if (!existsSync('/usr/bin/janus')) {
     if (canApt()) aptInstall(['janus'], (m) => console.log(`[bench] ${m}`));

@@ -1,24 +1,29 @@
 #!/usr/bin/env node
-// Builds the forwarding core (wasm/) to wasm/pkg/tabsfu_core.wasm.
+// Builds the forwarding core (wasm/) with wasm-pack into wasm/pkg: tabsfu_core_bg.wasm and the module wasm-bindgen
+// generates for it (tabsfu_core.js, tabsfu_core.d.ts).
 //   node scripts/build-wasm.mjs          build (skipped when up to date)
 //   node scripts/build-wasm.mjs --test   run the crate's unit tests natively
 //
-// rustup toolchains are often installed without the wasm32 target (and
-// cannot fetch it offline), while Debian's rustc ships it as a package, so
-// the script looks for a toolchain that can actually target wasm32.
+// rustup toolchains are often installed without the wasm32 target, so the script looks for a toolchain that can
+// target wasm32 and asks rustup for the target when none can. Debian 12's own rustc (1.63, whose wasm32 standard
+// library is a package) is too old for the wasm-bindgen crate and CLI (they need 1.81 and 1.86).
+// wasm-pack and the wasm-bindgen CLI are built from crates.io with `cargo install` when missing (about 6 minutes
+// on 2 cores, once per machine): both projects' prebuilt binaries come from GitHub, which is out of reach here.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { aptInstall as aptInstallWith, canApt, run, which } from './lib/system.mjs';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { delimiter, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const TARGET = 'wasm32-unknown-unknown';
-const APT_PACKAGES = ['rustc', 'cargo', 'libstd-rust-dev-wasm32', 'lld-14'];
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const crateDir = join(root, 'wasm');
-const outFile = join(crateDir, 'pkg', 'tabsfu_core.wasm');
+const outFile = join(crateDir, 'pkg', 'tabsfu_core_bg.wasm');
+/** Must equal the `wasm-bindgen` crate's version in wasm/Cargo.toml: the CLI refuses a module from any other. */
+const WASM_BINDGEN_VERSION = '0.2.130';
+const WASM_PACK_VERSION = '0.15.1';
 
 const log = (msg) => console.log(`[wasm] ${msg}`);
 const aptInstall = (packages) => aptInstallWith(packages, log);
@@ -90,16 +95,11 @@ function findToolchain() {
     tc = pick(probe());
     if (tc) return tc;
   }
-  if (canApt() && aptInstall(APT_PACKAGES)) {
-    tc = pick(probe());
-    if (tc) return tc;
-  }
   fail(
     [
-      `no Rust toolchain with the ${TARGET} target was found. Install one of:`,
-      `  Debian/Ubuntu: sudo apt-get install --no-install-recommends ${APT_PACKAGES.join(' ')}`,
-      `  rustup:        rustup target add ${TARGET}`,
-      `or point CARGO and RUSTC at a toolchain that has it.`,
+      `no Rust toolchain with the ${TARGET} target was found. Install rustup (https://rustup.rs), then:`,
+      `  rustup target add ${TARGET}`,
+      `or point CARGO and RUSTC at a toolchain that has it (Rust 1.86 or later: the wasm-bindgen CLI needs it).`,
     ].join('\n'),
   );
 }
@@ -119,9 +119,9 @@ function upToDate() {
 }
 
 /** Runs cargo, streaming its stderr while keeping a copy to diagnose failures. */
-function cargo(tc, args) {
+function cargo(tc, args, env = toolchainEnv(tc)) {
   return new Promise((done) => {
-    const child = spawn(tc.cargo, args, { cwd: crateDir, env: toolchainEnv(tc), stdio: ['inherit', 'inherit', 'pipe'] });
+    const child = spawn(tc.cargo, args, { cwd: crateDir, env, stdio: ['inherit', 'inherit', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk) => {
       process.stderr.write(chunk);
@@ -130,6 +130,29 @@ function cargo(tc, args) {
     child.on('error', (err) => done({ status: 1, stderr: `could not run ${tc.cargo}: ${err.message}` }));
     child.on('close', (status) => done({ status: status ?? 1, stderr }));
   });
+}
+
+/** Where `cargo install` puts binaries: CARGO_HOME/bin, else ~/.cargo/bin. */
+function cargoBin() {
+  return join(process.env.CARGO_HOME ?? join(process.env.HOME ?? '/root', '.cargo'), 'bin');
+}
+
+/** `name` at exactly `version`, from PATH or cargo's bin, built with `cargo install` when missing. Returns its path. */
+async function ensureCargoTool(tc, name, crate, version) {
+  const wanted = (path) => capture(path, ['--version'])?.split(/\s+/)[1] === version;
+  for (const path of [which(name), join(cargoBin(), name)]) if (path && existsSync(path) && wanted(path)) return path;
+  log(`${name} ${version} is missing; building it from crates.io (cargo install ${crate}, a few minutes, once)`);
+  const args = ['install', crate, '--version', `=${version}`];
+  // the crate's own lock file first; a registry mirror that lacks a version it pins (seen here: webpki-roots 1.0.11
+  // for wasm-bindgen-cli) makes that fail at once, and then cargo picks versions the registry has
+  let result = await cargo(tc, [...args, '--locked']);
+  if (result.status !== 0 && /failed to select a version/.test(result.stderr)) {
+    log(`${crate}'s lock file names a version this registry lacks; installing with the versions it has`);
+    result = await cargo(tc, args);
+  }
+  const installed = join(cargoBin(), name);
+  if (result.status !== 0 || !existsSync(installed) || !wanted(installed)) fail(`cargo install ${crate} --version =${version} failed (exit ${result.status})`);
+  return installed;
 }
 
 /** Builds the core (or, with `test`, runs its unit tests natively and returns cargo's exit status). */
@@ -147,20 +170,19 @@ export async function buildWasm({ test = false } = {}) {
     return (await cargo(tc, ['test'])).status;
   }
 
-  const args = ['build', '--release', '--target', TARGET];
-  log(`cargo ${args.join(' ')}`);
-  let result = await cargo(tc, args);
+  const wasmBindgen = await ensureCargoTool(tc, 'wasm-bindgen', 'wasm-bindgen-cli', WASM_BINDGEN_VERSION);
+  const wasmPack = await ensureCargoTool(tc, 'wasm-pack', 'wasm-pack', WASM_PACK_VERSION);
+  // --mode no-install: the wasm-bindgen found above, never a download; wasm-opt is off in Cargo.toml for the same reason
+  const args = ['build', '--release', '--target', 'web', '--mode', 'no-install', '--out-dir', 'pkg', '--out-name', 'tabsfu_core', '--no-pack'];
+  log(`wasm-pack ${args.join(' ')}`);
+  const env = { ...toolchainEnv(tc), PATH: [dirname(wasmBindgen), dirname(tc.rustc), dirname(tc.cargo), process.env.PATH].join(delimiter) };
+  let result = await cargo({ ...tc, cargo: wasmPack }, args, env);
   if (result.status !== 0 && /linker `?rust-lld`? not found/.test(result.stderr) && canApt()) {
     log('rust-lld is missing; installing lld-14 and retrying once');
-    if (aptInstall(['lld-14'])) result = await cargo(tc, args);
+    if (aptInstall(['lld-14'])) result = await cargo({ ...tc, cargo: wasmPack }, args, env);
   }
-  if (result.status !== 0) fail(`cargo build failed (exit ${result.status})`);
-
-  const targetDir = process.env.CARGO_TARGET_DIR ? resolve(crateDir, process.env.CARGO_TARGET_DIR) : join(crateDir, 'target');
-  const built = join(targetDir, TARGET, 'release', 'tabsfu_core.wasm');
-  if (!existsSync(built)) fail(`cargo succeeded but ${built} is missing`);
-  mkdirSync(dirname(outFile), { recursive: true });
-  copyFileSync(built, outFile);
+  if (result.status !== 0) fail(`wasm-pack build failed (exit ${result.status})`);
+  if (!existsSync(outFile)) fail(`wasm-pack succeeded but ${outFile} is missing`);
   const kib = (statSync(outFile).size / 1024).toFixed(1);
   log(`built ${relative(root, outFile)} (${kib} KiB)`);
   return 0;

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // Builds everything tabsfu serves: the forwarding core (wasm), the pages and worker (Vite), the server (tsc).
+import { cpSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildWasm } from './build-wasm.mjs';
@@ -23,6 +24,15 @@ export async function build({ pages = true } = {}) {
   }
   console.log('[build] server (tsc)');
   if (run(bin('tsc'), ['-p', 'server'], { cwd: root }) !== 0) throw new BuildError('the server does not compile');
+}
+
+/**
+ * Compiles the benchmark and soak (bench/, with the core's loader) to dist/node for Node. tsc emits only what it
+ * compiles, so the module wasm-bindgen generated is copied beside the loader's output, where its import finds it.
+ */
+export function buildBench(what = 'the benchmark') {
+  if (run(bin('tsc'), ['-p', 'bench'], { cwd: root }) !== 0) throw new BuildError(`${what} does not compile`);
+  cpSync(join(root, 'wasm', 'pkg', 'tabsfu_core.js'), join(root, 'dist', 'node', 'wasm', 'pkg', 'tabsfu_core.js'));
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -2,13 +2,13 @@
 // npm run soak [-- --minutes=30 --peers=4]: sets up and builds as npm start does, then runs bench/soak.ts
 // (a 30-minute call with the host tab hidden; not part of npm test).
 import { join } from 'node:path';
-import { build, root } from './build.mjs';
+import { build, buildBench, root } from './build.mjs';
 import { run } from './lib/system.mjs';
 import { ensureChromium } from './setup.mjs';
 
 try {
   await build();
-  if (run(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'bench'], { cwd: root }) !== 0) throw new Error('the soak does not compile');
+  buildBench('the soak');
   process.env.CHROMIUM = ensureChromium();
 } catch (e) {
   console.error(`soak could not start: ${e.message}`);

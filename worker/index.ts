@@ -1,7 +1,7 @@
 // The host worker's entry: exposes the WorkerApi to the page over comlink, loads the forwarding core, and
 // receives the page's RTCRtpScriptTransforms. Frames stay in this worker from receiver to sender.
 import * as Comlink from 'comlink';
-import wasmUrl from '../wasm/pkg/tabsfu_core.wasm?url';
+import wasmUrl from '../wasm/pkg/tabsfu_core_bg.wasm?url';
 import type { HostSettings, HostView, PeerCommands, TransformOptions, WorkerApi } from '../src/shared/host-bridge';
 import { ForwardingCore } from './core/forwarding-core';
 import { logger } from './log';

@@ -2,10 +2,10 @@
 // against the real .wasm built by scripts/build-wasm.mjs.
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ALL_TEMPORAL, Codec, ForwardingCore, FrameClass, NO_HANDLE, SwitchReason, TrackKind } from '../../worker/core/forwarding-core';
 
-const WASM = fileURLToPath(new URL('../../wasm/pkg/tabsfu_core.wasm', import.meta.url));
+const WASM = fileURLToPath(new URL('../../wasm/pkg/tabsfu_core_bg.wasm', import.meta.url));
 
 const VP8_KEY = Uint8Array.of(0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a, 0x80, 0x02, 0xe0, 0x01, 0xaa, 0xbb);
 const VP8_DELTA = Uint8Array.of(0x31, 0x02, 0x00, 0xcc, 0xdd);
@@ -126,7 +126,11 @@ describe('forwarding core (wasm)', () => {
   it('also loads from a fetch Response, streamed or not', async () => {
     const bytes = readFileSync(WASM);
     for (const type of ['application/wasm', 'application/octet-stream']) {
-      const other = await ForwardingCore.load(Promise.resolve(new Response(bytes, { headers: { 'content-type': type } })));
+      // the generated module keeps one instance per module graph: a fresh graph makes this load a real one
+      vi.resetModules();
+      const fresh = (await import('../../worker/core/forwarding-core')).ForwardingCore;
+      expect(fresh).not.toBe(ForwardingCore);
+      const other = await fresh.load(Promise.resolve(new Response(bytes, { headers: { 'content-type': type } })));
       const t = other.trackOpen(TrackKind.Audio);
       const d = other.downOpen(t, 0);
       other.downSetReady(d, true, 0);

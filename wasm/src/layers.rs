@@ -20,8 +20,8 @@ pub const MAX_LAYERS: usize = 4;
 pub const LAYER_IDLE_MS: f64 = 1500.0;
 /// Bitrates are measured over windows of this length.
 pub const RATE_WINDOW_MS: f64 = 500.0;
-/// A down moves up only when its budget covers the layer's bitrate times this.
-const UP_HEADROOM: f64 = 1.15;
+/// A down moves up (a spatial layer, or a temporal ceiling) only when its budget covers the new bitrate times this.
+pub const UP_HEADROOM: f64 = 1.15;
 /// After congestion, no move up for this long; doubled for each congestion
 /// that follows within `HOLD_RESET_MS` of the last (a link that cannot carry
 /// the next layer up should not be tried every few seconds), up to `HOLD_MAX_MS`.

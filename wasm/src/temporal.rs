@@ -9,6 +9,8 @@
 //! browser gives none); a stream whose frames are all 0 has one layer and is
 //! never thinned.
 
+use crate::layers::UP_HEADROOM;
+
 pub const MAX_TEMPORAL: usize = 4;
 /// A down's ceiling when nothing limits it: every temporal layer, however many the stream has.
 pub const ALL_TEMPORAL: u8 = u8::MAX;
@@ -20,8 +22,6 @@ const FPS_TOLERANCE: f64 = 0.9;
 /// wobbles from window to window (3 or 4 base frames in 500 ms of 30 fps L1T3), and a choice made at the edge of
 /// `FPS_TOLERANCE` would flip between two layers.
 const FPS_KEEP: f64 = 0.75;
-/// A down raises its ceiling only when its budget covers the rate up to the new layer times this.
-const UP_HEADROOM: f64 = 1.15;
 
 /// Frame rate and bitrate of each temporal layer of one spatial layer, over rate windows.
 #[derive(Clone, Copy, Debug)]

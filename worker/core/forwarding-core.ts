@@ -1,12 +1,13 @@
-// Typed binding for the forwarding core (wasm/src/lib.rs), the only code
-// that touches the module's memory. Runs in a Web Worker and in Node, so it
-// uses nothing but WebAssembly and typed arrays.
+// The forwarding core (wasm/src/lib.rs) through the module wasm-bindgen generates for it (wasm/pkg), and the only
+// code that touches the module's memory. Runs in a Web Worker and in Node, so it uses nothing but WebAssembly and
+// typed arrays.
 //
 // Views over wasm memory are detached whenever the memory grows. The core
 // allocates only when tracks and downs are opened (a Rust test holds the
 // per-frame calls to zero allocations), so the views are re-made after those
 // calls and the per-frame path uses them as they are; everything else goes
 // through `views()`, which re-checks `memory.buffer`.
+import initBindings, * as bindings from '../../wasm/pkg/tabsfu_core.js';
 
 /** The `codec` argument of `frameIn`. */
 export const Codec = { Unknown: 0, VP8: 1, H264: 2, VP9: 3, AV1: 4, Opus: 5 } as const;
@@ -69,45 +70,11 @@ export interface DownStats {
 /** A temporal ceiling that lets every temporal layer through. */
 export const ALL_TEMPORAL = 255;
 
-/** The raw exports. wasm i32 results arrive signed: handles need `>>> 0`. */
-interface CoreExports {
-  memory: WebAssembly.Memory;
-  io_buffer(): number;
-  io_capacity(): number;
-  out_buffer(): number;
-  out_capacity(): number;
-  stats_buffer(): number;
-  stats_capacity(): number;
-  core_reset(): void;
-  set_config(keyframeThrottleMs: number, keyframeRetryMs: number): void;
-  track_open(kind: number): number;
-  track_close(track: number): number;
-  down_open(track: number, nowMs: number): number;
-  down_close(down: number): number;
-  down_set_ready(down: number, ready: number, nowMs: number): void;
-  down_set_paused(down: number, paused: number, nowMs: number): void;
-  frame_in(track: number, layer: number, temporal: number, codec: number, len: number, prefixLen: number, hintKey: number, nowMs: number): number;
-  track_set_layers(track: number, count: number, nowMs: number): number;
-  track_max_wanted_layer(track: number): number;
-  down_set_max_layer(down: number, maxLayer: number, nowMs: number): void;
-  down_set_max_fps(down: number, fps: number, nowMs: number): void;
-  down_set_link(down: number, budgetBps: number, sendDelayMs: number, loss: number, nowMs: number): void;
-  last_request_layer(): number;
-  last_frame_class(): number;
-  keyframe_wanted(down: number, nowMs: number): void;
-  poll_keyframe_request(nowMs: number): number;
-  next_timeout(nowMs: number): number;
-  track_stats(track: number): number;
-  down_stats(down: number): number;
-}
-
-const EXPORTED_FUNCTIONS = [
-  'io_buffer', 'io_capacity', 'out_buffer', 'out_capacity', 'stats_buffer', 'stats_capacity',
-  'core_reset', 'set_config', 'track_open', 'track_close', 'down_open', 'down_close',
-  'down_set_ready', 'down_set_paused', 'frame_in', 'last_frame_class', 'keyframe_wanted',
-  'poll_keyframe_request', 'next_timeout', 'track_stats', 'down_stats', 'track_set_layers',
-  'track_max_wanted_layer', 'down_set_max_layer', 'down_set_link', 'last_request_layer', 'down_set_max_fps',
-] as const satisfies readonly Exclude<keyof CoreExports, 'memory'>[];
+/**
+ * The core's functions as wasm-bindgen generated them (wasm/pkg/tabsfu_core.d.ts), with the module's memory, where the
+ * shared buffers live. Handles and counts arrive as unsigned numbers: the generated glue converts u32 results.
+ */
+type CoreExports = Omit<typeof bindings, 'default' | 'initSync'> & { memory: WebAssembly.Memory };
 
 interface Views {
   buffer: ArrayBuffer;
@@ -117,21 +84,15 @@ interface Views {
 }
 
 export class ForwardingCore {
-  /** Loads from bytes, or from a (promised) fetch Response, streaming when the server allows. */
+  /**
+   * Loads from bytes, or from a (promised) fetch Response, streaming when the server allows. The generated module
+   * holds one instance per JavaScript realm (a worker has one core): a second load returns the same core.
+   */
   static async load(source: BufferSource | Response | Promise<Response>): Promise<ForwardingCore> {
     const resolved = await source;
-    let instance: WebAssembly.Instance;
-    if (isResponse(resolved)) {
-      if (!resolved.ok) throw new Error(`forwarding core: fetching ${resolved.url} failed: ${resolved.status}`);
-      // instantiateStreaming insists on application/wasm; dev servers do not always send it.
-      const streamable = resolved.headers.get('content-type')?.startsWith('application/wasm') ?? false;
-      instance = streamable
-        ? (await WebAssembly.instantiateStreaming(resolved, {})).instance
-        : (await WebAssembly.instantiate(await resolved.arrayBuffer(), {})).instance;
-    } else {
-      instance = (await WebAssembly.instantiate(resolved, {})).instance;
-    }
-    return new ForwardingCore(checkExports(instance.exports));
+    if (isResponse(resolved) && !resolved.ok) throw new Error(`forwarding core: fetching ${resolved.url} failed: ${resolved.status}`);
+    const { memory } = await initBindings({ module_or_path: resolved });
+    return new ForwardingCore({ ...bindings, memory });
   }
 
   private readonly wasm: CoreExports;
@@ -300,11 +261,3 @@ function isResponse(x: unknown): x is Response {
   return typeof Response !== 'undefined' && x instanceof Response;
 }
 
-function checkExports(exports: WebAssembly.Exports): CoreExports {
-  const missing: string[] = EXPORTED_FUNCTIONS.filter((name) => typeof exports[name] !== 'function');
-  if (!(exports.memory instanceof WebAssembly.Memory)) missing.push('memory');
-  if (missing.length > 0) {
-    throw new Error(`forwarding core: module lacks ${missing.join(', ')}; rebuild with node scripts/build-wasm.mjs`);
-  }
-  return exports as unknown as CoreExports;
-}
