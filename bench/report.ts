@@ -60,9 +60,36 @@ function limitedTable(results: CaseResult[]): string[] {
   return [...rows, ''];
 }
 
+/** Systems in the side-by-side table, in its column order; others (variants, baselines) only in the detailed tables. */
+const SIDE_BY_SIDE = ['tabsfu', 'livekit', 'janus', 'mesh'];
+
+/** One row per scenario, one column per system: the figures a user compares first. */
+function sideBySide(results: CaseResult[]): string[] {
+  const shown = results.filter((r) => SIDE_BY_SIDE.includes(r.system) && !r.scenario.limitedDownKbit);
+  const systems = SIDE_BY_SIDE.filter((s) => shown.some((r) => r.system === s));
+  if (systems.length < 2) return [];
+  const rows = [
+    'Side by side (draw → arrival p95 ms · glass to glass mean ms · SFU CPU per forwarded stream, % of a core · fps mean):',
+    '',
+    `| scenario | ${systems.join(' | ')} |`,
+    `|---|${systems.map(() => '---').join('|')}|`,
+  ];
+  for (const name of [...new Set(shown.map((r) => r.scenario.name))]) {
+    const cells = systems.map((sys) => {
+      const r = shown.find((x) => x.system === sys && x.scenario.name === name);
+      if (!r) return '';
+      if (r.skipped) return 'skipped';
+      return `${f(r.arrival.p95)} · ${f(r.g2g.mean, 0)} · ${r.sfu ? f(r.sfu.perStreamPercent, 2) : '–'} · ${f(r.fps.mean)}`;
+    });
+    rows.push(`| ${name} | ${cells.join(' | ')} |`);
+  }
+  return [...rows, ''];
+}
+
 export function renderTable(results: CaseResult[], micro: CoreMicroResult[]): string {
   const classic = results.filter((r) => !r.scenario.texture);
   const rows = [
+    ...sideBySide(results),
     ...realisticTable(results),
     ...limitedTable(results),
     '| scenario | system | SFU CPU, % of a core | per forwarded stream | SFU memory (PSS), MB | glass-to-glass p50 / p95 / max (mean), ms | draw → arrival p50 / p95, ms | fps min / mean | loss, % | upload, kbps | join, first / all frames, ms | machine busy, % |',
@@ -122,6 +149,9 @@ function realisticTargets(results: CaseResult[]): string[] {
       lines.push(`real time ${s}: mean glass-to-glass ${f(t.g2g.mean)} ms vs Janus ${f(j.g2g.mean)} + 33 ms: ${verdict(t.g2g.mean <= j.g2g.mean + 33)}`);
       if (t.sfu && j.sfu) lines.push(`real time ${s}: CPU per forwarded stream ${f(t.sfu.perStreamPercent, 2)} % vs Janus ${f(j.sfu.perStreamPercent, 2)} % (${(t.sfu.perStreamPercent / j.sfu.perStreamPercent).toFixed(1)}×); the host's write-back decode ${f(t.extras.hostDecodePercent, 1)} % of a core`);
     }
+    const l = find(results, 'livekit', s);
+    if (l) lines.push(`beside LiveKit ${s}: draw→arrival p95 ${f(t.arrival.p95)} ms vs livekit-server ${f(l.arrival.p95)} ms; glass to glass ${f(t.g2g.mean, 0)} vs ${f(l.g2g.mean, 0)} ms` +
+      (t.sfu && l.sfu ? `; CPU per forwarded stream ${f(t.sfu.perStreamPercent, 2)} % vs ${f(l.sfu.perStreamPercent, 2)} % (${(t.sfu.perStreamPercent / l.sfu.perStreamPercent).toFixed(1)}×)` : ''));
     if (t.extras.sendDelayMs !== undefined) lines.push(`real time ${s}: host send delay ${f(t.extras.sendDelayMs, 2)} ms per packet (target ≤ 5): ${verdict(t.extras.sendDelayMs <= 5)}`);
     const m = t.arrivalByMinute;
     if (m.length > 1) lines.push(`real time ${s}: arrival p95 first minute ${f(m[0])} ms, last minute ${f(m[m.length - 1])} ms (no growth: last ≤ first + 2 ms): ${verdict(m[m.length - 1] <= m[0] + 2)}`);

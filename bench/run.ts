@@ -1,4 +1,4 @@
-// npm run bench: the same Chromium peers through tabsfu, Janus VideoRoom, a P2P mesh (and, for the CPU
+// npm run bench: the same Chromium peers through tabsfu, Janus VideoRoom, LiveKit's own server, a P2P mesh (and, for the CPU
 // target, a re-encoding relay), one after another in one run; a table side by side, JSON, a chart, and the
 // README's table. Run it through scripts/bench.mjs, which sets up the machine and the network namespace.
 import fs from 'node:fs';
@@ -12,6 +12,7 @@ import { runCoreMicrobench, type CoreMicroResult } from './core-micro.js';
 import { renderChart, renderTable, targetLines, updateReadme } from './report.js';
 import { caseResult, medianResults, subscriberResults, type CaseResult, type PeerWindow } from './stats.js';
 import { JanusSystem } from './systems/janus.js';
+import { LivekitSystem } from './systems/livekit.js';
 import { MeshSystem } from './systems/mesh.js';
 import { ReencodeSystem } from './systems/reencode.js';
 import { type BenchContext, type BenchPeer, type Scenario, type System, SystemUnavailable } from './systems/system.js';
@@ -89,6 +90,8 @@ function plan(): { system: () => System; scenarios: Scenario[] }[] {
     // a host given extra settings for an experiment (BENCH_EXPERIMENT_QUERY), beside the default one
     ...(process.env.BENCH_EXPERIMENT_QUERY ? [{ system: () => new TabsfuSystem({ name: 'tabsfu-experiment', hostQuery: process.env.BENCH_EXPERIMENT_QUERY }), scenarios: main }] : []),
     { system: () => new JanusSystem(), scenarios: main },
+    // LiveKit's own server: what a LiveKit user would run instead of tabsfu, joined with the same livekit-client calls
+    { system: () => new LivekitSystem(), scenarios: main },
     // Janus as an app would run it against a slow subscriber: it reports slow links and the app picks a lower substream
     ...(main.some((s) => s.limitedDownKbit) ? [{ system: () => new JanusSystem({ name: 'janus-slowlink', adapt: 'slowlink' }), scenarios: main.filter((s) => s.limitedDownKbit) }] : []),
     // a mesh has no layers to choose: each sender adapts to its receiver
@@ -156,7 +159,8 @@ async function runCase(system: System, scenario: Scenario, peerBrowser: { browse
 
 function machineLine(browserVersion: string, janus: string): string {
   const cpu = os.cpus();
-  return `${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${cpu.length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}; Chromium ${browserVersion}; ${janus}`;
+  const livekit = process.env.LIVEKIT_SERVER_VERSION ? `livekit-server ${process.env.LIVEKIT_SERVER_VERSION}` : 'livekit-server not run';
+  return `${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${cpu.length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}; Chromium ${browserVersion}; ${janus}; ${livekit}`;
 }
 
 async function main(): Promise<void> {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench [-- --quick]: sets up (npm packages, builds, Chromium, Janus), then runs bench/run.ts inside
+// npm run bench [-- --quick]: sets up (npm packages, builds, Chromium, Janus, livekit-server), then runs bench/run.ts inside
 // a network namespace of its own with a non-loopback interface (one end of a veth pair; this kernel has no
 // dummy interfaces). Janus gathers no ICE candidates on loopback, and
 // every system runs on that same interface so that they are compared on equal terms. Nothing leaves the
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { build, buildBench, root } from './build.mjs';
 import { aptInstall, canApt, isRoot, run, which } from './lib/system.mjs';
 import { ensureChromium } from './setup.mjs';
+import { LIVEKIT_SERVER_VERSION, ensureLivekitServer } from './lib/livekit-server.mjs';
 
 const args = process.argv.slice(2);
 const ADDRESS = '10.77.0.1';
@@ -19,6 +20,12 @@ try {
   await build();
   buildBench('the benchmark');
   process.env.CHROMIUM = ensureChromium();
+  try {
+    process.env.LIVEKIT_SERVER = ensureLivekitServer(root, (m) => console.log(`[bench] ${m}`));
+    process.env.LIVEKIT_SERVER_VERSION = LIVEKIT_SERVER_VERSION;
+  } catch (e) {
+    console.log(`[bench] ${e.message}: LiveKit's server will be skipped`);
+  }
   if (!existsSync('/usr/bin/janus')) {
     if (canApt()) aptInstall(['janus'], (m) => console.log(`[bench] ${m}`));
     else console.log('[bench] Janus is not installed and this is not root: install it with "sudo apt-get install janus" to compare with it');

@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { BrowserContext } from 'playwright-core';
-import { AccessToken } from 'livekit-server-sdk';
 import { directoryBytes } from '../machine.js';
+import { joinWithLivekitClient, leaveLivekit } from './livekit-client.js';
 import type { BenchContext, BenchPeer, Scenario, System } from './system.js';
 import { type TelemetryReading, readTelemetry, telemetryFigures } from './tabsfu-telemetry.js';
 
@@ -70,19 +70,11 @@ export class TabsfuSystem implements System {
   }
 
   async join(peers: BenchPeer[], scenario: Scenario, room: string): Promise<void> {
-    for (const peer of peers) {
-      const at = new AccessToken('devkey', 'secret', { identity: peer.id, ttl: '1h' });
-      at.addGrant({ room, roomJoin: true, canPublish: peer.publishes, canSubscribe: true });
-      const token = await at.toJwt();
-      await peer.page.evaluate(
-        (a) => (window as unknown as { bench: { tabsfu: { join(...x: unknown[]): Promise<void> } } }).bench.tabsfu.join(a.url, a.token, a.maxBitrate, a.fps, a.publishes, a.audioOnly, a.simulcast, a.maintainResolution),
-        { url: `ws://${this.ctx.address}:${PORT}`, token, maxBitrate: scenario.maxBitrate, fps: scenario.fps, publishes: peer.publishes, audioOnly: !!scenario.audioOnly, simulcast: !!scenario.simulcast, maintainResolution: !!scenario.maintainResolution },
-      );
-    }
+    await joinWithLivekitClient(`ws://${this.ctx.address}:${PORT}`, peers, scenario, room);
   }
 
   async leave(peers: BenchPeer[]): Promise<void> {
-    for (const p of peers) await p.page.evaluate(() => (window as unknown as { bench: { tabsfu: { leave(): Promise<void> } } }).bench.tabsfu.leave()).catch(() => {});
+    await leaveLivekit(peers);
   }
 
   /** From the host's own connections: keyframe requests sent upstream, the forwarded bitrate, and telemetry. */

@@ -332,8 +332,8 @@ window.bench.tabsfu = {
     room.on(RoomEvent.TrackSubscribed, (track, _pub, participant) => window.bench.remote(participant.identity, track.mediaStreamTrack));
     window.bench.markJoin();
     await room.connect(url, token);
-    window.bench.addPc(room.engine.pcManager.publisher);
-    window.bench.addPc(room.engine.pcManager.subscriber);
+    // LiveKit's server takes livekit-client's single-connection path (/rtc/v1): one connection carries both ways
+    for (const pc of [room.engine.pcManager.publisher, room.engine.pcManager.subscriber]) if (pc) window.bench.addPc(pc);
     const videoCodec = state.codec;
     if (publishes && !audioOnly && simulcast) await room.localParticipant.publishTrack(window.bench.video, { source: Track.Source.Camera, videoCodec, ...(maintainResolution && { degradationPreference: 'maintain-resolution' }) });
     else if (publishes && !audioOnly) {
