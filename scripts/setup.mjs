@@ -1,5 +1,5 @@
 // Installs what tabsfu needs on a fresh machine: npm packages, and (for tests and --headless-host) Chromium.
-// The Rust wasm toolchain is set up by build-wasm.mjs, when it builds.
+// The Rust wasm toolchain is set up by build-wasm.mjs, when it builds; LiveKit's server by lib/livekit-server.mjs.
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { aptInstall, canApt, run, which } from './lib/system.mjs';
@@ -43,6 +43,13 @@ export function ensureCoturn() {
   if (existsSync('/usr/bin/turnserver')) return '/usr/bin/turnserver';
   if (canApt() && aptInstall(['coturn'], log) && existsSync('/usr/bin/turnserver')) return '/usr/bin/turnserver';
   throw new SetupError('coturn is needed and was not found. Install it (Debian/Ubuntu: sudo apt-get install coturn).');
+}
+
+/** Debian's redis-server (the cluster test's two livekit-server nodes share one). */
+export function ensureRedis() {
+  if (existsSync('/usr/bin/redis-server')) return '/usr/bin/redis-server';
+  if (canApt() && aptInstall(['redis-server'], log) && existsSync('/usr/bin/redis-server')) return '/usr/bin/redis-server';
+  throw new SetupError('redis-server is needed and was not found. Install it (Debian/Ubuntu: sudo apt-get install redis-server).');
 }
 
 /** What the network tests need to build namespaces with NAT: iproute2 and iptables. */

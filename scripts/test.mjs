@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm test: sets up a fresh machine (npm packages, Rust wasm toolchain, Chromium), builds, then runs every
+// npm test: sets up a fresh machine (npm packages, Rust wasm toolchain, Chromium, livekit-server, Redis), builds, then runs every
 // suite: types, the core's Rust tests, the unit tests, and the end-to-end tests in real Chromium.
 //   npm test                 everything
 //   npm test -- unit e2e     only the named suites (types, rust, unit, e2e)
@@ -7,7 +7,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { build, root } from './build.mjs';
-import { ensureChromium, ensureCoturn, ensureNetworkTools } from './setup.mjs';
+import { ensureChromium, ensureCoturn, ensureNetworkTools, ensureRedis } from './setup.mjs';
+import { ensureLivekitServer } from './lib/livekit-server.mjs';
 import { isRoot } from './lib/system.mjs';
 
 const SUITES = ['types', 'rust', 'unit', 'e2e'];
@@ -81,6 +82,14 @@ try {
       } catch (e) {
         console.log(`[test] ${e.message}: the TURN test will be skipped`);
       }
+    }
+    // LiveKit's own server (go install of a pinned release) and Redis, for the test that the same app runs on a
+    // LiveKit cluster; without them that test says why it skips
+    try {
+      process.env.LIVEKIT_SERVER = ensureLivekitServer(root);
+      ensureRedis();
+    } catch (e) {
+      console.log(`[test] ${e.message}: the LiveKit cluster test will be skipped`);
     }
   }
   await build();
