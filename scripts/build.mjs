@@ -33,6 +33,8 @@ export async function build({ pages = true } = {}) {
 export function buildBench(what = 'the benchmark') {
   if (run(bin('tsc'), ['-p', 'bench'], { cwd: root }) !== 0) throw new BuildError(`${what} does not compile`);
   cpSync(join(root, 'wasm', 'pkg', 'tabsfu_core.js'), join(root, 'dist', 'node', 'wasm', 'pkg', 'tabsfu_core.js'));
+  // the differential check serves the test app from beside its compiled server (test/e2e/helpers/app-server.ts)
+  cpSync(join(root, 'test', 'e2e', 'app', 'index.html'), join(root, 'dist', 'node', 'test', 'e2e', 'app', 'index.html'));
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

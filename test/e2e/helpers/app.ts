@@ -1,32 +1,12 @@
 // Peers that are plain livekit-client apps (test/e2e/app), served from an origin other than tabsfu's, with tokens
 // from livekit-server-sdk: for tests that need a grant, a room option or the SDK's own calls.
-import fs from 'node:fs';
-import http from 'node:http';
-import path from 'node:path';
-import { createRequire } from 'node:module';
 import type { Browser, Page } from '@playwright/test';
 import type { VideoGrant } from 'livekit-server-sdk';
+import type { AppServer } from './app-server';
 import type { Peer } from './peer';
 import { sdkToken } from './tokens';
 
-const umd = createRequire(import.meta.url).resolve('livekit-client').replace(/livekit-client\.esm\.mjs$/, 'livekit-client.umd.js');
-
-export interface AppServer {
-  url: string;
-  close(): void;
-}
-
-/** `bind`: the address to listen on; default 127.0.0.1 (a peer in another network namespace needs 0.0.0.0). */
-export function serveApp(bind = '127.0.0.1'): Promise<AppServer> {
-  const server = http.createServer((req, res) => {
-    const file = req.url === '/livekit-client.umd.js' ? umd : path.join(import.meta.dirname, '..', 'app', 'index.html');
-    res.writeHead(200, { 'content-type': file.endsWith('.js') ? 'text/javascript' : 'text/html' });
-    fs.createReadStream(file).pipe(res);
-  });
-  return new Promise((resolve) => server.listen(0, bind, () => {
-    resolve({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}/`, close: () => server.close() });
-  }));
-}
+export { type AppServer, serveApp } from './app-server';
 
 export interface AppPeerOptions {
   color: string;
