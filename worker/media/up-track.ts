@@ -44,6 +44,8 @@ export class UpTrack implements ManagedTrack {
   codecVersion = 0;
   /** The rids of the simulcast layers the host receives, low to high; empty when it receives one stream. */
   layerRids: string[] = [];
+  /** Whether anyone has subscribed to it yet: its publisher is told once, at the first (LiveKit's TrackSubscribed). */
+  everSubscribed = false;
 
   constructor(
     readonly sid: string,

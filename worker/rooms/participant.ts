@@ -19,6 +19,7 @@ import {
   SubscriptionResponse,
   TrackPublishedResponse,
   TrackSource,
+  TrackSubscribed,
   TrackType,
   TrickleRequest,
   type UpdateSubscription,
@@ -107,6 +108,7 @@ export class Participant {
   /** Published tracks by sid, from AddTrack until unpublished. */
   private tracks = new Map<string, UpTrack>();
   private closed = false;
+  private disconnectReason = DisconnectReason.UNKNOWN_REASON;
 
   constructor(join: JoinParams, session: SignalSink, private readonly room: RoomContext, origin?: MigrationOrigin) {
     this.sid = origin?.sid ?? newSid('PA_');
@@ -135,6 +137,10 @@ export class Participant {
           const b = await this.down.bind(t);
           // continuing on a kept transceiver after a migration is not a new subscription
           if (!b.resumed) room.observer.trackSubscribed(room.info(), this.info(), room.trackInfo(t));
+          if (!b.resumed && !t.everSubscribed) {
+            t.everSubscribed = true;
+            room.bySid(t.publisherSid)?.send({ case: 'trackSubscribed', value: new TrackSubscribed({ trackSid: t.sid }) });
+          }
           return b;
         },
         unbind: (b, release) => {
@@ -206,6 +212,7 @@ export class Participant {
       grants: this.grants,
       tracks: this.publishedTracks,
       clientProtocol: this.clientProtocol,
+      disconnectReason: this.disconnectReason,
     });
   }
 
@@ -411,6 +418,7 @@ export class Participant {
     if (this.closed) return;
     this.closed = true;
     this.state = ParticipantInfo_State.DISCONNECTED;
+    this.disconnectReason = reason;
     this.touch();
     if (tellClient && this.session) {
       this.session.send({ case: 'leave', value: new LeaveRequest({ reason, action: LeaveRequest_Action.DISCONNECT, canReconnect: false }) });

@@ -25,6 +25,8 @@ export interface RoomContext extends HostServices {
   /** The room as LiveKit describes it (for events). */
   info(): RoomInfo;
   trackInfo(track: UpTrack): TrackInfo;
+  /** A participant in the room by sid. */
+  bySid(sid: string): Participant | undefined;
   /** A track's media started: add it to the track manager, tell everyone, subscribe who wants it. */
   publish(publisher: Participant, track: UpTrack): void;
   unpublish(publisher: Participant, track: UpTrack): void;

@@ -3,6 +3,7 @@ import {
   ConnectionQuality,
   ConnectionQualityInfo,
   ConnectionQualityUpdate,
+  DisconnectReason,
   SpeakerInfo,
   SpeakersChanged,
   ParticipantInfo,
@@ -90,6 +91,8 @@ export interface ParticipantFacts {
   grants: VideoGrants;
   tracks: UpTrack[];
   clientProtocol: number;
+  /** Why it left, once it has (LiveKit's ParticipantInfo.disconnectReason; livekit-client's ParticipantDisconnected reason). */
+  disconnectReason?: DisconnectReason;
 }
 
 export function participantInfo(p: ParticipantFacts): ParticipantInfo {
@@ -108,6 +111,7 @@ export function participantInfo(p: ParticipantFacts): ParticipantInfo {
     isPublisher: p.tracks.length > 0,
     kind: ParticipantInfo_Kind.STANDARD,
     clientProtocol: p.clientProtocol,
+    disconnectReason: p.disconnectReason ?? DisconnectReason.UNKNOWN_REASON,
   });
 }
 
