@@ -86,8 +86,9 @@ try {
     // LiveKit's own server (go install of a pinned release) and Redis, for the test that the same app runs on a
     // LiveKit cluster; without them that test says why it skips
     try {
-      process.env.LIVEKIT_SERVER = ensureLivekitServer(root);
+      const livekit = ensureLivekitServer(root);
       ensureRedis();
+      process.env.LIVEKIT_SERVER = livekit;
     } catch (e) {
       console.log(`[test] ${e.message}: the LiveKit cluster test will be skipped`);
     }
