@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// npm test: sets up a fresh machine (npm packages, Rust wasm toolchain, Chromium, livekit-server, Redis), builds, then runs every
-// suite: types, the core's Rust tests, the unit tests, and the end-to-end tests in real Chromium.
+// npm test: sets up a fresh machine (npm packages, Rust wasm toolchain, Chromium, livekit-server, Redis), builds,
+// then runs every suite: types, the core's Rust tests, the unit tests, and the end-to-end tests in real Chromium.
 //   npm test                 everything
 //   npm test -- unit e2e     only the named suites (types, rust, unit, e2e)
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';

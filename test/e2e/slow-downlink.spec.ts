@@ -39,6 +39,17 @@ function hostSendDelayMs(host: Page, pid: string, ms: number): Promise<number> {
   }, [pid, ms] as const);
 }
 
+/** What the publisher's encoder is sending, per simulcast layer: width, frame rate and what limits it. */
+function sentLayers(publisher: Peer) {
+  return inRoom(publisher.page, async (r) => {
+    const out: unknown[] = [];
+    (await r.engine.pcManager.publisher.getStats()).forEach((s: Record<string, unknown>) => {
+      if (s.type === 'outbound-rtp' && s.kind === 'video') out.push({ rid: s.rid, width: s.frameWidth, fps: s.framesPerSecond, limit: s.qualityLimitationReason, kbytes: Math.round(Number(s.bytesSent) / 1000) });
+    });
+    return out;
+  });
+}
+
 interface LimitedCall {
   host: Host;
   alice: Peer;
@@ -96,7 +107,11 @@ test('a subscriber on a slow downlink gets a lower simulcast layer and stays rea
   // enough for the 320x180 layer, far from the 1280x720 one
   await withLimitedCall(browser, baseURL!, 400, CAMERA_720P, '', async (call) => {
     const { alice, wide, narrow } = call;
-    await expect.poll(async () => (await video(wide.page)).width, { message: 'the fast subscriber gets the full picture', timeout: 30_000 }).toBe(1280);
+    // the publisher's top layer starts once its estimate has ramped up (about 15 s on an idle 2-core machine, longer on
+    // a busy one: a CI run on a slower machine saw 320 after 30 s); a failure says which layers it was sending
+    await expect.poll(async () => (await video(wide.page)).width, { timeout: 60_000 }).toBe(1280).catch(async (e: Error) => {
+      throw new Error(`the fast subscriber did not get the full picture; the publisher sent ${JSON.stringify(await sentLayers(alice))}\n${e.message}`);
+    });
     await expect.poll(async () => (await video(narrow.page)).width, { message: 'the slow one gets a lower layer', timeout: 30_000 }).toBeLessThan(1280);
     await expect.poll(async () => (await video(narrow.page)).framesDecoded, { message: 'and decodes it' }).toBeGreaterThan(30);
     // the top layer it started on queued on the host before the congestion took it down: measure once that drained
