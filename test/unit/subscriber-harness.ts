@@ -2,7 +2,7 @@
 // peer connection replaced by a recorder that writes one m-line per slot, as Chromium would, and the forwarder
 // by a counter. Tests read the offers the client would get.
 import type { Remote } from 'comlink';
-import { TrackSource } from '@livekit/protocol';
+import { Encryption_Type, TrackSource } from '@livekit/protocol';
 import type { CodecChoice, DownOffer, MediaKind, PeerCommands } from '../../src/shared/host-bridge';
 import type { Forwarder } from '../../worker/media/forwarder';
 import type { DownSink } from '../../worker/media/down-sink';
@@ -13,7 +13,7 @@ import type { RoomTrackManager } from '../../worker/tracks/room-track-manager';
 import { type Scheduler, SubscriptionManager } from '../../worker/tracks/subscription-manager';
 
 export function videoTrack(sid: string, label: string, publisherSid = 'PA_b'): UpTrack {
-  const t = new UpTrack(sid, publisherSid, 'pb', { cid: label, name: label, kind: 'video', source: TrackSource.CAMERA, muted: false, width: 320, height: 180, layers: [], stream: '', requestedCodec: '' });
+  const t = new UpTrack(sid, publisherSid, 'pb', { cid: label, name: label, kind: 'video', source: TrackSource.CAMERA, muted: false, width: 320, height: 180, layers: [], stream: '', requestedCodec: '', encryption: Encryption_Type.NONE });
   t.setNegotiatedCodecs([{ pt: 96, name: 'VP8', clockRate: 90000, fmtp: '' } as never], { pt: 96, name: 'VP8', fmtp: '' });
   return t;
 }

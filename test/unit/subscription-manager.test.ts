@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { TrackSource } from '@livekit/protocol';
+import { Encryption_Type, TrackSource } from '@livekit/protocol';
 import { UpTrack } from '../../worker/media/up-track';
 import { RoomTrackManager } from '../../worker/tracks/room-track-manager';
 import { SubscriptionManager, type Binding } from '../../worker/tracks/subscription-manager';
 import { FakeTime, settle } from './fake-time';
 
 function track(sid = 'TR_a'): UpTrack {
-  return new UpTrack(sid, 'PA_pub', 'pub', { cid: 'cid', name: 'cam', kind: 'video', source: TrackSource.CAMERA, muted: false, width: 320, height: 180, layers: [], stream: '', requestedCodec: '' });
+  return new UpTrack(sid, 'PA_pub', 'pub', { cid: 'cid', name: 'cam', kind: 'video', source: TrackSource.CAMERA, muted: false, width: 320, height: 180, layers: [], stream: '', requestedCodec: '', encryption: Encryption_Type.NONE });
 }
 
 /** A subscriber that records what it was asked to do; binds resolve when the test says. */

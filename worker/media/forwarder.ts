@@ -3,9 +3,11 @@
 // or encodes; nothing is logged per frame.
 import { type ForwardingCore, NO_HANDLE, SWITCHED_FLAG, type SwitchReason, TrackKind } from '../core/forwarding-core';
 import { Codec, type CodecId } from '../core/forwarding-core';
+import { Encryption_Type } from '@livekit/protocol';
 import type { UpTrack } from './up-track';
 import type { DownSink, EncodedFrame } from './down-sink';
 import type { AudioLevelSink } from '../speakers/audio-level-tap';
+import { StandInFrames } from './stand-in-frames';
 
 /** The publisher-side payload prefix the core reads; the rest of a frame never crosses into WASM. */
 const PREFIX_BYTES = 64;
@@ -18,6 +20,8 @@ interface UpEntry {
   /** The codec of the last frame whose metadata was read, and of which negotiation. */
   codec: CodecId | null;
   codecVersion: number;
+  /** End-to-end encrypted video: the host's decoder is fed stand-in keyframes instead of frames it cannot read. */
+  encryptedVideo: boolean;
 }
 
 /**
@@ -71,6 +75,7 @@ export class Forwarder {
   private timerAt = Infinity;
   /** Gets every audio frame's level (active speakers); null reads none. */
   audioLevels: AudioLevelSink | null = null;
+  private standIns = new StandInFrames();
 
   constructor(private readonly core: ForwardingCore, private readonly now: () => number = () => performance.now()) {}
 
@@ -78,7 +83,8 @@ export class Forwarder {
     if (this.upsBySid.has(track.sid)) return;
     const handle = this.core.trackOpen(track.kind === 'video' ? TrackKind.Video : TrackKind.Audio);
     if (handle === NO_HANDLE) throw new Error(`forwarding core refused track ${track.sid}`);
-    const entry: UpEntry = { handle, track, transformers: [], codec: null, codecVersion: -1 };
+    const encryptedVideo = track.kind === 'video' && track.info.encryption !== Encryption_Type.NONE;
+    const entry: UpEntry = { handle, track, transformers: [], codec: null, codecVersion: -1, encryptedVideo };
     this.upsBySid.set(track.sid, entry);
     this.upsByHandle.set(handle, entry);
     this.updateLayers(track);
@@ -221,6 +227,7 @@ export class Forwarder {
       const owner = this.owners.get(transformer);
       if (owner && owner.entry.transformers[owner.layer] === transformer) this.route(owner.entry, owner.layer, frame);
       // the host's own decoder gets every frame back; starving it makes the page send PLIs upstream
+      if (owner?.entry.encryptedVideo) this.standIn(owner.entry, frame);
       writer.write(frame).catch(ignore);
     }
     this.owners.delete(transformer);
@@ -251,6 +258,12 @@ export class Forwarder {
       this.counters.framesOut++;
     }
     this.drainKeyframeRequests();
+  }
+
+  /** Swaps an encrypted frame's payload, already cloned to its subscribers, for one the host's decoder can read. */
+  private standIn(entry: UpEntry, frame: EncodedFrame): void {
+    const bytes = entry.codec === null ? null : this.standIns.copy(entry.codec);
+    if (bytes) frame.data = bytes;
   }
 
   /**

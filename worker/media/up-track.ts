@@ -1,6 +1,6 @@
 // A track published to the host ("up"): what its publisher announced, where its frames come from, and
 // which subscribers' copies ("downs") it feeds.
-import type { TrackSource, VideoLayer } from '@livekit/protocol';
+import type { Encryption_Type, TrackSource, VideoLayer } from '@livekit/protocol';
 import type { CodecChoice, MediaKind } from '../../src/shared/host-bridge';
 import type { ManagedTrack } from '../tracks/room-track-manager';
 import { Codec, type CodecId } from '../core/forwarding-core';
@@ -19,6 +19,11 @@ export interface UpTrackAnnouncement {
   stream: string;
   /** The codec the client asked to publish in (AddTrackRequest.simulcastCodecs), e.g. video/h264; empty if none. */
   requestedCodec: string;
+  /**
+   * The publisher's end-to-end encryption (AddTrackRequest.encryption): subscribers set up decryption only for
+   * tracks whose TrackInfo says so, and the host's own decoder cannot read such frames.
+   */
+  encryption: Encryption_Type;
 }
 
 export class UpTrack implements ManagedTrack {

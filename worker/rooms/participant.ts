@@ -246,6 +246,7 @@ export class Participant {
       layers: req.layers,
       stream: req.stream,
       requestedCodec: req.type === TrackType.VIDEO && req.simulcastCodecs[0]?.codec ? `video/${req.simulcastCodecs[0].codec.toLowerCase()}` : '',
+      encryption: req.encryption,
     });
     track.replaces = previous;
     this.tracks.set(track.sid, track);

@@ -57,6 +57,7 @@ export function trackInfo(t: UpTrack): TrackInfo {
     mimeType: t.mimeType,
     mid: t.mid,
     stream: i.stream,
+    encryption: i.encryption,
     codecs: t.mimeType ? [new SimulcastCodecInfo({ mimeType: t.mimeType, mid: t.mid, cid: i.cid, layers: i.layers })] : [],
   });
 }

@@ -5,7 +5,12 @@ import http from 'node:http';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 
-const umd = createRequire(import.meta.url).resolve('livekit-client').replace(/livekit-client\.esm\.mjs$/, 'livekit-client.umd.js');
+const dist = path.dirname(createRequire(import.meta.url).resolve('livekit-client'));
+/** What the app's origin serves besides its page: livekit-client's UMD build and its end-to-end encryption worker. */
+const SCRIPTS: Record<string, string> = {
+  '/livekit-client.umd.js': path.join(dist, 'livekit-client.umd.js'),
+  '/livekit-client.e2ee.worker.js': path.join(dist, 'livekit-client.e2ee.worker.js'),
+};
 
 export interface AppServer {
   url: string;
@@ -15,7 +20,7 @@ export interface AppServer {
 /** `bind`: the address to listen on; default 127.0.0.1 (a peer in another network namespace needs 0.0.0.0). */
 export function serveApp(bind = '127.0.0.1'): Promise<AppServer> {
   const server = http.createServer((req, res) => {
-    const file = req.url === '/livekit-client.umd.js' ? umd : path.join(import.meta.dirname, '..', 'app', 'index.html');
+    const file = SCRIPTS[req.url ?? ''] ?? path.join(import.meta.dirname, '..', 'app', 'index.html');
     res.writeHead(200, { 'content-type': file.endsWith('.js') ? 'text/javascript' : 'text/html' });
     fs.createReadStream(file).pipe(res);
   });

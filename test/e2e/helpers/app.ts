@@ -26,6 +26,8 @@ export interface AppPeerOptions {
   cameraSize?: [number, number];
   /** The camera's frame rate; default 30. */
   cameraFps?: number;
+  /** A shared key: the peer encrypts what it publishes and decrypts what it receives (livekit-client's E2EE). */
+  e2eeKey?: string;
   /** Token claims beyond the grant (name, metadata, attributes, roomConfig). */
   claims?: { name?: string; metadata?: string; attributes?: Record<string, string>; roomConfig?: Record<string, unknown> };
 }
@@ -66,7 +68,7 @@ export async function appPeer(browser: Browser, app: AppServer, baseURL: string,
   const token = await sdkToken(room, identity, o.grant ?? {}, o.claims ?? {});
   await page.evaluate((a) => (window as unknown as { startApp(x: unknown): Promise<string> }).startApp(a), {
     url: baseURL.replace('http', 'ws'), token, color: o.color, tone: o.tone, publish: o.publish ?? true, options: o.options ?? {}, connectOptions: o.connectOptions ?? {},
-    texture: o.texture ?? false, cameraOptions: o.cameraOptions ?? {}, cameraSize: o.cameraSize, cameraFps: o.cameraFps,
+    texture: o.texture ?? false, cameraOptions: o.cameraOptions ?? {}, cameraSize: o.cameraSize, cameraFps: o.cameraFps, e2eeKey: o.e2eeKey,
   });
   return { name: identity, identity, context, page, media: { color: o.color, tone: o.tone } };
 }
