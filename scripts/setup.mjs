@@ -52,6 +52,19 @@ export function ensureRedis() {
   throw new SetupError('redis-server is needed and was not found. Install it (Debian/Ubuntu: sudo apt-get install redis-server).');
 }
 
+/**
+ * Debian's firefox-esr, and PulseAudio for it (the Firefox tests' peers; without a sound server Firefox never starts
+ * an AudioContext). Playwright's own Firefox build cannot be downloaded here; puppeteer-core drives this one.
+ */
+export function ensureFirefox() {
+  const missing = [['/usr/bin/firefox-esr', 'firefox-esr'], ['/usr/bin/pulseaudio', 'pulseaudio']].filter(([bin]) => !existsSync(bin));
+  if (missing.length && canApt()) aptInstall(missing.map(([, pkg]) => pkg), log);
+  if (!existsSync('/usr/bin/firefox-esr') || !existsSync('/usr/bin/pulseaudio')) {
+    throw new SetupError('firefox-esr and pulseaudio are needed and were not found. Install them (Debian/Ubuntu: sudo apt-get install firefox-esr pulseaudio).');
+  }
+  return '/usr/bin/firefox-esr';
+}
+
 /** What the network tests need to build namespaces with NAT: iproute2 and iptables. */
 export function ensureNetworkTools() {
   const missing = [['ip', 'iproute2'], ['iptables', 'iptables']].filter(([cmd]) => !which(cmd)).map(([, pkg]) => pkg);

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { build, root } from './build.mjs';
-import { ensureChromium, ensureCoturn, ensureNetworkTools, ensureRedis } from './setup.mjs';
+import { ensureChromium, ensureCoturn, ensureFirefox, ensureNetworkTools, ensureRedis } from './setup.mjs';
 import { ensureLivekitServer } from './lib/livekit-server.mjs';
 import { isRoot } from './lib/system.mjs';
 
@@ -82,6 +82,11 @@ try {
       } catch (e) {
         console.log(`[test] ${e.message}: the TURN test will be skipped`);
       }
+    }
+    try {
+      ensureFirefox();
+    } catch (e) {
+      console.log(`[test] ${e.message}: the Firefox tests will be skipped`);
     }
     // LiveKit's own server (go install of a pinned release) and Redis, for the test that the same app runs on a
     // LiveKit cluster; without them that test says why it skips

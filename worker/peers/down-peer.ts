@@ -13,6 +13,7 @@ import type { UpTrack } from '../media/up-track';
 import type { Wanted } from '../media/layer-choice';
 import { setMsids } from '../sdp/munge';
 import { mediaSections, primaryCodec } from '../sdp/sections';
+import { PayloadTypeClashError, renumberPayloadTypes } from '../sdp/payload-types';
 
 const log = logger('down-peer');
 
@@ -45,7 +46,7 @@ export interface DownBinding {
   paused: boolean;
   /** Made on a slot kept for this track's earlier copy: the subscriber sees the same track continue. */
   resumed: boolean;
-  /** Set when this connection's payload type for the codec differs from the publisher's. */
+  /** Set when this connection's payload type for the codec differs from the publisher's (the offer renumbers it). */
   ptMismatch?: boolean;
 }
 
@@ -292,7 +293,7 @@ export class DownPeer {
       const offer = await this.commands.offerDown(this.pid, restart);
       if (this.closed) return;
       for (const slot of this.slots) slot.mid = offer.mids[slot.id] ?? slot.mid;
-      this.checkPayloadTypes(offer.sdp);
+      const payloadTypes = this.payloadTypesWanted(offer.sdp);
       const msids = new Map<string, { stream: string; track: string }>();
       const midToTrackId: Record<string, string> = {};
       for (const slot of this.slots) {
@@ -302,7 +303,7 @@ export class DownPeer {
         msids.set(slot.mid, slot.label);
         midToTrackId[slot.mid] = slot.label.track;
       }
-      this.sendOffer(setMsids(offer.sdp, msids), id, midToTrackId);
+      this.sendOffer(this.withPublisherPayloadTypes(setMsids(offer.sdp, msids), payloadTypes), id, midToTrackId);
     } catch (e) {
       this.inFlight = null;
       if (!this.closed) log.warn(`offer for ${this.pid} failed: ${(e as Error).message}`);
@@ -310,11 +311,13 @@ export class DownPeer {
   }
 
   /**
-   * A forwarded frame keeps the publisher's payload type, which cannot be changed; if this connection mapped
-   * the codec to another number, the subscriber would drop every frame. Chromium peers agree by default.
+   * A forwarded frame carries the publisher's payload type. Where this connection numbers the slot's codec
+   * differently (a Firefox publisher's VP8 is 120, Opus 109; Chromium's 96 and 111), the offer the subscriber gets
+   * says the publisher's number instead (worker/sdp/payload-types.ts): the mids to renumber, with their numbers.
    */
-  private checkPayloadTypes(sdp: string): void {
+  private payloadTypesWanted(sdp: string): Map<string, number> {
     const sections = new Map(mediaSections(sdp).map((s) => [s.mid, s]));
+    const wanted = new Map<string, number>();
     for (const slot of this.slots) {
       const b = slot.binding;
       const section = slot.mid ? sections.get(slot.mid) : undefined;
@@ -322,10 +325,22 @@ export class DownPeer {
       const primary = section && section.direction === 'sendonly' && primaryCodec(section);
       if (!b || !primary || !b.up.mimeType) continue;
       const upPt = b.up.primaryPt;
-      if (upPt >= 0 && upPt !== primary.pt && !b.ptMismatch) {
-        b.ptMismatch = true;
-        log.warn(`${this.pid}: ${b.up.mimeType} is payload type ${primary.pt} here but ${upPt} at the publisher of ${b.up.sid}; frames will not decode`);
-      }
+      const mismatch = upPt >= 0 && upPt !== primary.pt;
+      if (mismatch && !b.ptMismatch) log.info(`${this.pid}: ${b.up.mimeType} is payload type ${primary.pt} here and ${upPt} at the publisher of ${b.up.sid}: offered as ${upPt}`);
+      b.ptMismatch = mismatch;
+      if (mismatch) wanted.set(slot.mid!, upPt);
+    }
+    return wanted;
+  }
+
+  /** The offer with the publishers' payload types; as it was, with a warning, when they clash. */
+  private withPublisherPayloadTypes(sdp: string, wanted: Map<string, number>): string {
+    try {
+      return renumberPayloadTypes(sdp, wanted);
+    } catch (e) {
+      if (!(e instanceof PayloadTypeClashError)) throw e;
+      log.warn(`${this.pid}: ${e.message}; some forwarded streams will not decode at this subscriber`);
+      return sdp;
     }
   }
 

@@ -27,6 +27,8 @@ export class UpPeer {
   /** Tracks announced with AddTrack whose media has not appeared in an offer yet, by cid. */
   private announced = new Map<string, UpTrack>();
   private byMid = new Map<string, UpTrack>();
+  /** The msid track id each bound section was offered with (Firefox's is not the track's cid, see `answer`). */
+  private msidByMid = new Map<string, string>();
   /** How each simulcast section is received (which rids, as which host sections); kept for the connection's life. */
   private splits: SimulcastSplit[] = [];
 
@@ -60,21 +62,26 @@ export class UpPeer {
     const started: UpTrack[] = [];
     const stopped: UpTrack[] = [];
     const sending = new Set<string>();
+    const offeredIds = new Set(sections.map((s) => s.msid?.track ?? ''));
     for (const s of sections) {
       if (s.kind === 'application' || !offerSends(s)) continue;
       sending.add(s.mid);
       const current = this.byMid.get(s.mid);
-      const cid = s.msid?.track ?? '';
-      if (current && current.info.cid === cid) continue;
+      const msid = s.msid?.track ?? '';
+      if (current && this.msidByMid.get(s.mid) === msid) continue;
       if (current) stopped.push(current);
-      const track = this.announced.get(cid);
+      // Chromium writes the track's id (livekit-client's cid) as the msid's track id; Firefox writes an id of its
+      // own, so a section no announced cid names takes the earliest announced track of its kind that no section
+      // names (livekit-client announces and adds tracks in the same order)
+      const track = this.announced.get(msid) ?? [...this.announced.values()].find((t) => t.kind === s.kind && !offeredIds.has(t.info.cid));
       if (!track) {
         if (current) this.byMid.delete(s.mid);
         continue; // media nobody announced: answered, but not forwarded
       }
-      this.announced.delete(cid);
+      this.announced.delete(track.info.cid);
       track.mid = s.mid;
       this.byMid.set(s.mid, track);
+      this.msidByMid.set(s.mid, msid);
       started.push(track);
     }
     for (const [mid, track] of this.byMid) {

@@ -1,0 +1,117 @@
+// Payload type numbers in the offers the host sends subscribers. A forwarded frame keeps its publisher's payload
+// type (Chromium refuses a clone whose metadata changes it: "invalid modification of payloadType"), and browsers
+// number codecs differently (Firefox: VP8 120, Opus 109; Chromium: 96, 111). So where a slot's codec has another
+// number at its publisher, the offer the subscriber gets gives that codec the publisher's number. The host's own
+// connection sends with the numbers of the subscriber's answer, not of its own offer (measured in Chromium 156:
+// an answer that renumbers VP8 from 96 to 120 is accepted, and its sender then sends 120).
+//
+// One BUNDLE group may not give one number to two different codecs, so every other codec of the offer that
+// would clash (a retransmission format, another H.264 profile) moves to a free number.
+import { joinSdp, splitSdp } from './sections';
+
+export class PayloadTypeClashError extends Error {
+  override name = 'PayloadTypeClashError';
+}
+
+/** Dynamic payload type numbers, in the order free ones are handed out. */
+const FREE_RANGE = [...range(96, 127), ...range(35, 63)];
+
+interface Format {
+  pt: number;
+  /** What a=rtpmap says after the number, e.g. "VP8/90000", "opus/48000/2". */
+  rtpmap: string;
+  fmtp: string;
+  /** The payload type this retransmission format repeats (fmtp apt=), or null. */
+  apt: number | null;
+}
+
+/**
+ * Gives each section named in `wanted` (by mid) that number for its first codec, keeps every other section's first
+ * codec where it is, and moves clashing formats out of the way. Throws PayloadTypeClashError when two sections need
+ * one number for different codecs (two publishers whose browsers gave one number to different codecs: not
+ * renumberable without rewriting packets).
+ */
+export function renumberPayloadTypes(sdp: string, wanted: ReadonlyMap<string, number>): string {
+  if (!wanted.size) return sdp;
+  const parts = splitSdp(sdp);
+  const sections = parts.media.map((lines) => ({ lines, mid: midOf(lines), formats: formatsOf(lines) }));
+  // what each number means across the bundle: the pinned primaries first, then everything else keeps its number if free
+  const meaning = new Map<number, string>();
+  const maps = sections.map(() => new Map<number, number>());
+  // every section's first codec carries forwarded frames (or will), so it keeps its number unless told another
+  sections.forEach((s, i) => {
+    const primary = s.formats[0];
+    if (!primary) return;
+    const want = (s.mid === undefined ? undefined : wanted.get(s.mid)) ?? primary.pt;
+    const key = keyOf(primary, s.formats, maps[i]);
+    const held = meaning.get(want);
+    if (held !== undefined && held !== key) throw new PayloadTypeClashError(`payload type ${want} is wanted for ${primary.rtpmap} and for another codec`);
+    meaning.set(want, key);
+    maps[i].set(primary.pt, want);
+  });
+  sections.forEach((s, i) => {
+    // retransmission formats last: their meaning depends on the number of the format they repeat
+    const ordered = [...s.formats.filter((f) => f.apt === null), ...s.formats.filter((f) => f.apt !== null)];
+    for (const f of ordered) {
+      if (maps[i].has(f.pt)) continue;
+      const key = keyOf(f, s.formats, maps[i]);
+      const taken = [...maps[i].values()];
+      let pt = f.pt;
+      if ((meaning.has(pt) && meaning.get(pt) !== key) || taken.includes(pt)) {
+        const free = FREE_RANGE.find((n) => !meaning.has(n) && !taken.includes(n) && !s.formats.some((o) => o.pt === n && !maps[i].has(o.pt)));
+        if (free === undefined) throw new PayloadTypeClashError('no free payload type left');
+        pt = free;
+      }
+      meaning.set(pt, key);
+      maps[i].set(f.pt, pt);
+    }
+    if (s.formats.length) parts.media[i] = rewrite(s.lines, maps[i]);
+  });
+  return joinSdp(parts);
+}
+
+function midOf(lines: string[]): string | undefined {
+  return lines.find((l) => l.startsWith('a=mid:'))?.slice(6).trim();
+}
+
+function formatsOf(lines: string[]): Format[] {
+  const [, , , ...fmts] = lines[0].split(' ');
+  if (!lines[0].startsWith('m=audio') && !lines[0].startsWith('m=video')) return [];
+  const rtpmap = new Map<number, string>();
+  const fmtp = new Map<number, string>();
+  for (const l of lines) {
+    const r = /^a=rtpmap:(\d+) (.+)$/.exec(l);
+    if (r) rtpmap.set(Number(r[1]), r[2].trim());
+    const f = /^a=fmtp:(\d+) (.+)$/.exec(l);
+    if (f) fmtp.set(Number(f[1]), f[2].trim());
+  }
+  return fmts.map(Number).filter((pt) => rtpmap.has(pt)).map((pt) => {
+    const apt = /(?:^|;)\s*apt=(\d+)/.exec(fmtp.get(pt) ?? '');
+    return { pt, rtpmap: rtpmap.get(pt)!, fmtp: fmtp.get(pt) ?? '', apt: apt ? Number(apt[1]) : null };
+  });
+}
+
+/** A format's identity across sections: its encoding and parameters, with apt= standing for what it repeats. */
+function keyOf(f: Format, all: Format[], map: Map<number, number>): string {
+  if (f.apt === null) return `${f.rtpmap.toLowerCase()};${f.fmtp}`;
+  const target = all.find((o) => o.pt === f.apt);
+  return `${f.rtpmap.toLowerCase()};apt=${map.get(f.apt) ?? f.apt}:${target ? keyOf(target, [], map) : ''}`;
+}
+
+function rewrite(lines: string[], map: Map<number, number>): string[] {
+  const to = (pt: string) => String(map.get(Number(pt)) ?? pt);
+  return lines.map((l, i) => {
+    if (i === 0) {
+      const [m, port, proto, ...fmts] = l.split(' ');
+      return [m, port, proto, ...fmts.map(to)].join(' ');
+    }
+    const attr = /^a=(rtpmap|fmtp|rtcp-fb):(\d+) (.*)$/.exec(l);
+    if (!attr) return l;
+    const rest = attr[1] === 'fmtp' ? attr[3].replace(/(^|;)(\s*)apt=(\d+)/, (_, sep, sp, pt) => `${sep}${sp}apt=${to(pt)}`) : attr[3];
+    return `a=${attr[1]}:${to(attr[2])} ${rest}`;
+  });
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+}
