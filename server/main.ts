@@ -14,7 +14,9 @@ import { mintIceServers } from './ice-servers.js';
 import { startTurn } from './turn-server.js';
 import { builtPages, devPages, pageFor, type PageHandler } from './pages.js';
 import { Relay, truncateReason } from './relay.js';
+import { RoomServiceServer } from './room-service.js';
 import { admit, answerValidate, refuseUpgrade, requestUrl, signalPathOf } from './signal-upgrade.js';
+import { handleTwirp } from './twirp.js';
 import { DEFAULT_WEBHOOK_OPTIONS, WebhookNotifier } from './webhooks.js';
 
 /** The version reported to clients as serverInfo.version. */
@@ -41,6 +43,7 @@ export async function startServer(options: ServerOptions, projectRoot: string, l
   const hostPageUrl = () => `http://localhost:${port}/host`;
   const hostKeyUrl = () => `${hostPageUrl()}?${HOST_KEY_PARAM}=${options.hostKey}`;
   const hostAvailable = (room: string) => relay.hostFor(room) !== null;
+  const roomService = new RoomServiceServer(relay, options.keys, hostPageUrl);
 
   const server = http.createServer(async (req, res) => {
     try {
@@ -50,6 +53,7 @@ export async function startServer(options: ServerOptions, projectRoot: string, l
         answerValidate(res, await admit(url, req.headers.authorization, signal.path, options.keys, hostAvailable, hostPageUrl()));
         return;
       }
+      if (await handleTwirp(req, res, url, roomService, log)) return;
       const api = { options, version: TABSFU_VERSION, hostCount: () => relay.hostCount, cutSignal: (room: string, identity: string) => relay.cutSignal(room, identity) };
       if (await handleApi(req, res, url, api)) return;
       if (pageFor(url.pathname) === 'host.html') {

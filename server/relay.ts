@@ -9,15 +9,28 @@ import {
   type HostToServer,
   type IceServerConfig,
   type JoinParams,
+  type Json,
   type ServerToHost,
 } from '../src/shared/relay-protocol.js';
+import { RoomServiceError, type RoomServiceMethod } from '../src/shared/room-service-methods.js';
 
-interface HostLink {
+/** How long a host tab has to answer a RoomService call before the caller is told it is unavailable. */
+export const ROOM_SERVICE_TIMEOUT_MS = 5000;
+
+interface PendingCall {
+  resolve(response: Json): void;
+  reject(error: RoomServiceError): void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+export interface HostLink {
   id: string;
   ws: WebSocket;
   ready: boolean;
   rooms: Set<string>;
   conns: Set<number>;
+  /** RoomService calls sent to this host and not answered yet, by id. */
+  calls: Map<number, PendingCall>;
   /** Sends the host fresh ICE servers before its TURN credentials expire. */
   iceRenewal?: ReturnType<typeof setInterval>;
 }
@@ -41,6 +54,9 @@ export class Relay {
   private conns = new Map<number, ClientConn>();
   private nextConn = 1;
   private nextHost = 1;
+  private nextCall = 1;
+  /** How long a host has to answer a RoomService call (shortened by tests). */
+  roomServiceTimeoutMs = ROOM_SERVICE_TIMEOUT_MS;
 
   constructor(
     private readonly serverVersion: string,
@@ -70,8 +86,39 @@ export class Relay {
     return best;
   }
 
+  /** The host tab that serves `room` now, or null when no host does. */
+  hostServing(room: string): HostLink | null {
+    return this.roomHost.get(room) ?? null;
+  }
+
+  /** Every host tab that has said hello. */
+  get readyHosts(): HostLink[] {
+    return this.hosts.filter((h) => h.ready);
+  }
+
+  /** Sends a RoomService call to a host tab and waits for its answer; rejects with a RoomServiceError. */
+  callHost(host: HostLink, method: RoomServiceMethod, request: Json): Promise<Json> {
+    if (!host.ready || host.ws.readyState !== host.ws.OPEN) return Promise.reject(new RoomServiceError('unavailable', `the host tab ${host.id} is not connected`));
+    const id = this.nextCall++;
+    return new Promise<Json>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        host.calls.delete(id);
+        reject(new RoomServiceError('unavailable', `the host tab did not answer ${method} within ${this.roomServiceTimeoutMs} ms (a host page older than the server does not know the call: reload it)`));
+      }, this.roomServiceTimeoutMs);
+      host.calls.set(id, { resolve, reject, timer });
+      this.toHost(host, { kind: 'room-service', id, method, request });
+    });
+  }
+
+  /** A room a host created for a RoomService call is that host's from now on, as a client's first join makes it. */
+  claimRoom(host: HostLink, room: string): void {
+    if (this.roomHost.has(room) || !this.hosts.includes(host)) return;
+    host.rooms.add(room);
+    this.roomHost.set(room, host);
+  }
+
   attachHost(ws: WebSocket): void {
-    const host: HostLink = { id: `host-${this.nextHost++}`, ws, ready: false, rooms: new Set(), conns: new Set() };
+    const host: HostLink = { id: `host-${this.nextHost++}`, ws, ready: false, rooms: new Set(), conns: new Set(), calls: new Map() };
     this.hosts.push(host);
     ws.on('message', (data, isBinary) => this.fromHost(host, data, isBinary));
     ws.on('close', () => this.detachHost(host));
@@ -157,8 +204,20 @@ export class Relay {
         if (typeof msg.body === 'string' && isWebhookEvent(msg.body)) this.onWebhook(msg.body);
         else this.log.warn(`${host.id} sent a webhook that is not a WebhookEvent; not delivered`);
         return;
+      case 'room-service-reply':
+      case 'room-service-error': {
+        const call = host.calls.get(msg.id);
+        if (!call) return;
+        host.calls.delete(msg.id);
+        clearTimeout(call.timer);
+        if (msg.kind === 'room-service-reply') call.resolve(msg.response);
+        else call.reject(new RoomServiceError(msg.error?.code ?? 'internal', msg.error?.msg ?? 'the host tab failed the call'));
+        return;
+      }
       case 'rooms': {
         const now = new Set(msg.rooms);
+        // rooms started on the host itself (its page, a RoomService CreateRoom) are its own, as joined ones are
+        for (const room of now) this.claimRoom(host, room);
         for (const room of host.rooms) {
           if (!now.has(room) && !this.hasClientsIn(host, room)) {
             host.rooms.delete(room);
@@ -178,6 +237,11 @@ export class Relay {
   private detachHost(host: HostLink): void {
     clearInterval(host.iceRenewal);
     this.hosts = this.hosts.filter((h) => h !== host);
+    for (const call of host.calls.values()) {
+      clearTimeout(call.timer);
+      call.reject(new RoomServiceError('unavailable', 'the host tab serving this room closed before it answered'));
+    }
+    host.calls.clear();
     for (const room of host.rooms) if (this.roomHost.get(room) === host) this.roomHost.delete(room);
     for (const id of host.conns) {
       const conn = this.conns.get(id);

@@ -75,6 +75,28 @@ export async function verifyAdminToken(token: string | null | undefined, keys: R
   if (typeof video.room === 'string' && video.room && video.room !== room) throw new TokenError(`the token administers room "${video.room}", not "${room}"`);
 }
 
+/** The grants a server API call is judged by (LiveKit's VideoGrant): which rooms a token may create, list or administer. */
+export interface ApiGrants {
+  identity: string;
+  room: string;
+  roomCreate: boolean;
+  roomList: boolean;
+  roomAdmin: boolean;
+}
+
+/** A server SDK's token for the server API: only its signature, issuer and time are checked here, grants by the caller. */
+export async function verifyApiToken(token: string | null | undefined, keys: Record<string, string>): Promise<ApiGrants> {
+  const claims = await verifiedClaims(token, keys);
+  const video = (claims.video ?? {}) as Record<string, unknown>;
+  return {
+    identity: typeof claims.sub === 'string' ? claims.sub : '',
+    room: typeof video.room === 'string' ? video.room : '',
+    roomCreate: video.roomCreate === true,
+    roomList: video.roomList === true,
+    roomAdmin: video.roomAdmin === true,
+  };
+}
+
 export interface MintRequest {
   room: string;
   identity: string;

@@ -6,11 +6,13 @@ import {
   CLOSE_CODE,
   type HostToServer,
   type IceServerConfig,
+  type Json,
   RELAY_PROTOCOL_VERSION,
   type ServerToHost,
   frameSignal,
   unframeSignal,
 } from '../src/shared/relay-protocol';
+import type { RoomServiceFailure } from '../src/shared/room-service-methods';
 import { logger } from './log';
 
 const log = logger('host-link');
@@ -21,6 +23,8 @@ export interface LinkHandlers {
   clientOpen(msg: Extract<ServerToHost, { kind: 'client-open' }>): void;
   clientClosed(conn: number): void;
   signal(conn: number, payload: Uint8Array): void;
+  /** A RoomService call from the server; answered with replyRoomService or failRoomService. */
+  roomService(msg: Extract<ServerToHost, { kind: 'room-service' }>): void;
   stateChanged(state: 'connecting' | 'open' | 'closed', error: string): void;
 }
 
@@ -73,6 +77,14 @@ export class HostLink {
     this.send({ kind: 'webhook', body });
   }
 
+  replyRoomService(id: number, response: Json): void {
+    this.send({ kind: 'room-service-reply', id, response });
+  }
+
+  failRoomService(id: number, error: RoomServiceFailure): void {
+    this.send({ kind: 'room-service-error', id, error });
+  }
+
   reportRooms(rooms: string[]): void {
     this.send({ kind: 'rooms', rooms });
   }
@@ -107,6 +119,9 @@ export class HostLink {
         return;
       case 'client-closed':
         this.handlers.clientClosed(msg.conn);
+        return;
+      case 'room-service':
+        this.handlers.roomService(msg);
         return;
     }
   }

@@ -8,6 +8,8 @@ import { logger } from './log';
 import type { Participant } from './rooms/participant';
 import { Room } from './rooms/room';
 import type { HostServices } from './rooms/room-context';
+import { type RoomDirectory, carryOutRoomService } from './rooms/room-service';
+import { RoomServiceError } from '../src/shared/room-service-methods';
 import { SignalSession } from './signal/session';
 
 const log = logger('sfu');
@@ -54,6 +56,7 @@ export class Sfu {
         s?.clientClosed();
       },
       signal: (conn, payload) => this.sessions.get(conn)?.receive(payload),
+      roomService: (m) => this.roomService(m),
       stateChanged: (state, error) => {
         this.view.linkState = state;
         this.view.linkError = error;
@@ -106,6 +109,25 @@ export class Sfu {
       case 'mute-track':
         if (!room.muteTrack(action.trackSid, action.muted)) throw new HostActionError(`no track ${action.trackSid} in ${action.room}`);
         break;
+    }
+    this.viewChanged();
+  }
+
+  /** A RoomService call the server authorised (LiveKit's server API): carried out here, answered over the link. */
+  private roomService({ id, method, request }: Extract<ServerToHost, { kind: 'room-service' }>): void {
+    const rooms: RoomDirectory = {
+      room: (name) => {
+        const room = this.rooms.get(name);
+        return room && !room.isClosed ? room : undefined;
+      },
+      rooms: () => this.roomList.filter((r) => !r.isClosed),
+      create: (name, config) => this.roomNamed(name, config),
+    };
+    try {
+      this.link.replyRoomService(id, carryOutRoomService(method, request, rooms));
+    } catch (e) {
+      if (!(e instanceof RoomServiceError)) log.error(`RoomService ${method} failed: ${(e as Error).stack ?? e}`);
+      this.link.failRoomService(id, e instanceof RoomServiceError ? e.failure : { code: 'internal', msg: `the host tab failed ${method}: ${(e as Error).message ?? e}` });
     }
     this.viewChanged();
   }

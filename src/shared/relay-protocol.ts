@@ -1,6 +1,7 @@
 // The link between the Node server and a host tab's worker: one WebSocket per host tab, carrying every
 // client signal connection routed to that host. Control messages are JSON text frames; signal payloads are
 // binary frames that start with the 4-byte big-endian connection id followed by the protobuf bytes, untouched.
+import type { RoomServiceFailure, RoomServiceMethod } from './room-service-methods.js';
 
 /** The path the host tab's worker opens its link on. */
 export const HOST_LINK_PATH = '/_tabsfu/host-link';
@@ -68,6 +69,9 @@ export interface JoinParams {
   iceServers: IceServerConfig[];
 }
 
+/** JSON as protobuf's JSON mapping writes it: how RoomService requests and responses cross the link. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
 export type ServerToHost =
   | {
       kind: 'welcome';
@@ -82,14 +86,24 @@ export type ServerToHost =
   /** Fresh STUN/TURN servers, sent before the host's TURN credentials expire; for connections made from now on. */
   | { kind: 'ice-servers'; iceServers: IceServerConfig[] }
   | { kind: 'client-open'; conn: number; join: JoinParams }
-  | { kind: 'client-closed'; conn: number; code: number; reason: string };
+  | { kind: 'client-closed'; conn: number; code: number; reason: string }
+  /**
+   * A RoomService call (LiveKit's server API) for a room this host serves, or for every host (ListRooms), already
+   * authorised by the server. `request` is the method's request message in protobuf JSON; the host answers with a
+   * `room-service-reply` or `room-service-error` of the same id.
+   */
+  | { kind: 'room-service'; id: number; method: RoomServiceMethod; request: Json };
 
 export type HostToServer =
   | { kind: 'hello'; version: number }
   | { kind: 'close-client'; conn: number; code: number; reason: string }
   | { kind: 'rooms'; rooms: string[] }
   /** A LiveKit WebhookEvent as JSON text, for the server to sign and deliver to the configured URLs. */
-  | { kind: 'webhook'; body: string };
+  | { kind: 'webhook'; body: string }
+  /** A RoomService call's result: the method's response message in protobuf JSON. */
+  | { kind: 'room-service-reply'; id: number; response: Json }
+  /** A RoomService call that failed, in Twirp's words (e.g. `not_found` for an unknown participant). */
+  | { kind: 'room-service-error'; id: number; error: RoomServiceFailure };
 
 /** WebSocket close codes tabsfu uses, on client connections and on the host link. */
 export const CLOSE_CODE = {

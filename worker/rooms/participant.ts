@@ -6,6 +6,7 @@ import {
   LeaveRequest,
   LeaveRequest_Action,
   type MuteTrackRequest,
+  type ParticipantPermission,
   type SyncState,
   type SubscriptionPermission,
   SubscriptionPermissionUpdate,
@@ -21,6 +22,7 @@ import {
   TrackSource,
   TrackSubscribed,
   TrackType,
+  TrackUnpublishedResponse,
   TrickleRequest,
   type UpdateSubscription,
   type UpdateTrackSettings,
@@ -48,6 +50,11 @@ const SWITCH_REASONS: Record<SwitchReason, string> = {
 };
 
 const log = logger('participant');
+
+/** Track sources as grants name them (VideoGrants.canPublishSources). */
+const SOURCE_NAMES: Record<number, string> = {
+  [TrackSource.CAMERA]: 'camera', [TrackSource.MICROPHONE]: 'microphone', [TrackSource.SCREEN_SHARE]: 'screen_share', [TrackSource.SCREEN_SHARE_AUDIO]: 'screen_share_audio',
+};
 
 export type SignalMessage = SignalResponse['message'];
 
@@ -80,7 +87,8 @@ export class Participant {
   name: string;
   metadata: string;
   attributes: Record<string, string>;
-  readonly grants: JoinParams['grants'];
+  /** What the token allowed; the server API may change it (UpdateParticipant's permission). */
+  grants: JoinParams['grants'];
   readonly clientProtocol: number;
   readonly autoSubscribe: boolean;
   readonly joinedAtMs: number;
@@ -162,11 +170,13 @@ export class Participant {
       realScheduler,
       { retryMs: DEFAULT_SUBSCRIPTION_OPTIONS.retryMs, failAfterMs: room.settings.subscribeFailAfterMs },
     );
+    const self = this;
     this.data = new DataIn(
       {
         sid: this.sid,
         identity: this.identity,
-        canPublishData: this.grants.canPublishData,
+        // read at each packet: the server API may take the grant away
+        get canPublishData() { return self.grants.canPublishData; },
         notify: (response) => this.send({ case: 'requestResponse', value: response }),
       },
       { packetsPerSecond: room.settings.dataPacketsPerSecond, bytesPerSecond: room.settings.dataBytesPerSecond, burstSeconds: 2 },
@@ -218,6 +228,43 @@ export class Participant {
 
   send(message: SignalMessage): void {
     this.session?.send(message);
+  }
+
+  /**
+   * A name, metadata or attributes update, from the participant's own client or the server API, as LiveKit applies
+   * it: an empty name or metadata changes nothing, an attribute set to "" is deleted. The caller bumps the version.
+   */
+  updateMetadata(u: { name: string; metadata: string; attributes: Record<string, string> }): void {
+    if (u.name) this.name = u.name;
+    if (u.metadata) this.metadata = u.metadata;
+    for (const [k, v] of Object.entries(u.attributes)) {
+      if (v === '') delete this.attributes[k];
+      else this.attributes[k] = v;
+    }
+  }
+
+  /**
+   * The server API changed what this participant may do (UpdateParticipant's permission), as LiveKit does: tracks of
+   * sources it may no longer publish are unpublished and its client is told so; without canSubscribe it loses its
+   * subscriptions. A change of `hidden` applies to the updates sent from now on; the others are not told it left.
+   */
+  setPermission(permission: ParticipantPermission): void {
+    const sources = permission.canPublishSources.map((s) => SOURCE_NAMES[s as number]).filter((s): s is string => !!s);
+    this.grants = {
+      ...this.grants,
+      canPublish: permission.canPublish,
+      canSubscribe: permission.canSubscribe,
+      canPublishData: permission.canPublishData,
+      canPublishSources: sources,
+      canUpdateOwnMetadata: permission.canUpdateMetadata,
+      hidden: permission.hidden,
+    };
+    for (const t of [...this.tracks.values()]) {
+      if (this.canPublishSource(t.info.source)) continue;
+      this.unpublish(t);
+      this.send({ case: 'trackUnpublished', value: new TrackUnpublishedResponse({ trackSid: t.sid }) });
+    }
+    if (!this.grants.canSubscribe) for (const sid of this.subscriptions.wantedSids) this.unsubscribe(sid);
   }
 
   /** Something others see changed: bump the version, so clients apply the update. */
@@ -390,7 +437,7 @@ export class Participant {
     if (!this.grants.canPublish) return false;
     const allowed = this.grants.canPublishSources;
     if (!allowed.length) return true;
-    const name = { [TrackSource.CAMERA]: 'camera', [TrackSource.MICROPHONE]: 'microphone', [TrackSource.SCREEN_SHARE]: 'screen_share', [TrackSource.SCREEN_SHARE_AUDIO]: 'screen_share_audio' }[source as number];
+    const name = SOURCE_NAMES[source as number];
     return !!name && allowed.includes(name);
   }
 

@@ -2,6 +2,8 @@
 import {
   DisconnectReason,
   Codec,
+  DataPacket,
+  DataPacket_Kind,
   ICEServer,
   JoinResponse,
   LeaveRequest,
@@ -9,7 +11,10 @@ import {
   LeaveRequest_Action,
   ParticipantUpdate,
   ReconnectResponse,
+  RoomUpdate,
+  type SendDataRequest,
   TrackInfo,
+  UserPacket,
 } from '@livekit/protocol';
 import { CLOSE_CODE, type IceServerConfig, type JoinParams, type TokenRoomConfig } from '../../src/shared/relay-protocol';
 import type { PeerStatsSample, RoomView } from '../../src/shared/host-bridge';
@@ -73,6 +78,8 @@ export class Room implements RoomContext {
   private migrations = new Map<Participant, ReturnType<typeof setTimeout>>();
   private closeTimer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
+  /** The room's metadata, set by the server API (CreateRoom, UpdateRoomMetadata). */
+  private metadata = '';
 
   constructor(
     readonly name: string,
@@ -99,7 +106,18 @@ export class Room implements RoomContext {
       createdAtMs: this.createdAtMs,
       numParticipants: this.visibleCount(),
       numPublishers: this.participantList.filter((q) => q.publishedTracks.length > 0).length,
+      metadata: this.metadata,
     });
+  }
+
+  /** New room metadata: every participant that has joined gets a RoomUpdate (livekit-client's RoomMetadataChanged). */
+  setMetadata(metadata: string): void {
+    if (metadata === this.metadata) return;
+    this.metadata = metadata;
+    const update = { case: 'roomUpdate', value: new RoomUpdate({ room: this.info() }) } as const;
+    for (const q of this.participants.values()) {
+      if (!q.migrating && !q.isClosed && q.state !== ParticipantInfo_State.JOINING) q.send(update);
+    }
   }
 
   get commands() { return this.services.commands; }
@@ -334,6 +352,25 @@ export class Room implements RoomContext {
     if (pids.length) this.commands.sendData(pids, label, packet.toBinary() as Uint8Array<ArrayBuffer>);
   }
 
+  /**
+   * Data from the server API (SendData): a user packet from nobody in the room, to the participants it names by sid
+   * or identity, or to everyone, on their subscriber connections' data channels as a participant's data goes.
+   */
+  sendServerData(req: SendDataRequest): void {
+    const user = new UserPacket({ payload: req.data, destinationSids: req.destinationSids, destinationIdentities: req.destinationIdentities, topic: req.topic, nonce: req.nonce });
+    const packet = new DataPacket({ kind: req.kind, destinationIdentities: req.destinationIdentities, value: { case: 'user', value: user } });
+    const sids = new Set(req.destinationSids);
+    const identities = new Set(req.destinationIdentities);
+    const everyone = sids.size === 0 && identities.size === 0;
+    const pids: string[] = [];
+    for (const q of this.participants.values()) {
+      if (q.migrating || q.isClosed) continue;
+      if (everyone || sids.has(q.sid) || identities.has(q.identity)) pids.push(q.sid);
+    }
+    const label = req.kind === DataPacket_Kind.LOSSY ? '_lossy' : '_reliable';
+    if (pids.length) this.commands.sendData(pids, label, packet.toBinary() as Uint8Array<ArrayBuffer>);
+  }
+
   /** The host mutes or unmutes a track: its publisher's client is told to, and everyone sees the change. */
   muteTrack(trackSid: string, muted: boolean): boolean {
     for (const p of this.participants.values()) {
@@ -350,6 +387,24 @@ export class Room implements RoomContext {
     if (p.hidden) return;
     const update = new ParticipantUpdate({ participants: [p.info()] });
     for (const q of this.participants.values()) if (q !== p) q.send({ case: 'update', value: update });
+  }
+
+  /**
+   * A change the server API made to a participant (UpdateParticipant): the others see it, and so does the participant
+   * itself, whose client takes its own name, metadata, attributes and permissions from its info.
+   */
+  participantUpdatedByServer(p: Participant): void {
+    p.touch();
+    this.participantChanged(p);
+    p.send({ case: 'update', value: new ParticipantUpdate({ participants: [p.info()] }) });
+  }
+
+  /** The server API changed what a participant may do: an auto-subscriber that may subscribe again gets what is open. */
+  participantPermissionChanged(p: Participant): void {
+    if (!p.autoSubscribe || !p.grants.canSubscribe) return;
+    for (const other of this.participants.values()) {
+      if (other !== p) for (const t of other.publishedTracks) if (t.isOpen() && !p.subscriptions.isWanted(t.sid)) p.subscriptions.subscribe(t.sid);
+    }
   }
 
   /** Takes a participant out of the room, telling it why unless it asked to leave. */

@@ -125,6 +125,8 @@ export interface RoomFacts {
   createdAtMs: number;
   numParticipants: number;
   numPublishers: number;
+  /** Set by the server API (CreateRoom, UpdateRoomMetadata); clients see it as room.metadata. */
+  metadata: string;
 }
 
 export function roomInfo(r: RoomFacts): RoomInfo {
@@ -138,6 +140,7 @@ export function roomInfo(r: RoomFacts): RoomInfo {
     creationTimeMs: BigInt(Math.floor(r.createdAtMs)),
     numParticipants: r.numParticipants,
     numPublishers: r.numPublishers,
+    metadata: r.metadata,
   });
 }
 

@@ -141,12 +141,7 @@ export class SignalSession implements SignalSink {
           this.send({ case: 'requestResponse', value: new RequestResponse({ requestId: u.requestId, reason: RequestResponse_Reason.NOT_ALLOWED, message: 'the token does not allow updating metadata', request: { case: 'updateMetadata', value: u } }) });
           return;
         }
-        if (u.name) p.name = u.name;
-        if (u.metadata) p.metadata = u.metadata;
-        for (const [k, v] of Object.entries(u.attributes)) {
-          if (v === '') delete p.attributes[k];
-          else p.attributes[k] = v;
-        }
+        p.updateMetadata(u);
         p.touch();
         room.participantChanged(p);
         this.send({ case: 'update', value: { participants: [p.info()] } as never });
