@@ -69,6 +69,10 @@ export class PeerHost implements PeerCommands {
     // the client adopts these by label; they also give the first offer a section before any media exists
     peers.downChannels.set('_reliable', pc.createDataChannel('_reliable', { ordered: true }));
     peers.downChannels.set('_lossy', pc.createDataChannel('_lossy', { ordered: false, maxRetransmits: 0 }));
+    // Pins the data section first in every offer (a pending offer fixes the order of its sections): the first
+    // section tags the BUNDLE group, and a subscriber that rejects a media section it cannot decode (Firefox
+    // without H.264) would otherwise take the whole connection down with it
+    await pc.setLocalDescription(await pc.createOffer());
     peers.down = pc;
   }
 

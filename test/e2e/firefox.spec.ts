@@ -1,7 +1,8 @@
 // Firefox peers (Debian's firefox-esr) in calls with Chromium peers, through the host: Firefox numbers its codecs
 // otherwise (VP8 120, Opus 109) and labels its tracks otherwise (its msid track ids are not the track ids
 // livekit-client announces), and each direction must still carry the picture and the tone.
-import { COLORS, type Peer, waitToSeeAndHear } from './helpers/peer';
+import { appEvents } from './helpers/app';
+import { COLORS, type Peer, heardTones, waitToSeeAndHear } from './helpers/peer';
 import { type Firefox, type FirefoxPeer, firefoxAppPeer, firefoxMissing, launchFirefox } from './helpers/firefox';
 import { expect, test } from './fixtures';
 
@@ -54,4 +55,24 @@ test.describe('in a room that allows VP8', () => {
       await vix.close();
     }
   });
+});
+
+test('a Firefox peer without H.264 in a room of H.264 hears everyone, is told their video is in a codec it cannot decode, and is seen and heard', async ({ call, app, baseURL }) => {
+  const alice = await call.join('alice', { color: COLORS.red, tone: 440 });
+  const bob = await call.join('bob', { color: COLORS.green, tone: 660 });
+  const fox = await firefoxAppPeer(firefox.browser, app, baseURL!, call.room, 'fox', { color: COLORS.blue, tone: 880 });
+  try {
+    // its subscriber connection survives the sections it rejects: it hears both Chromium peers
+    await expect.poll(async () => {
+      const tones = await heardTones(fox.page);
+      return [tones.alice, tones.bob].map((t) => t !== undefined && Math.abs(t - (t > 500 ? 660 : 440)) < 25);
+    }, { timeout: 30_000 }).toEqual([true, true]);
+    // and livekit-client tells the app why their cameras do not arrive
+    await expect.poll(async () => (await appEvents(fox.page, 'subscription-failed')).map((e) => e.identity).sort(), { timeout: 30_000 }).toEqual(['alice', 'bob']);
+    // Firefox sends VP8 (the codec it offered), and the Chromium peers see and hear it
+    await expectToSeeAndHear(alice, [bob, fox]);
+    await expectToSeeAndHear(bob, [alice, fox]);
+  } finally {
+    await fox.close();
+  }
 });

@@ -33,6 +33,8 @@ export interface DownSlot {
   /** Id of the first offer that carried the current binding; 0 until one does. */
   offeredIn: number;
   answered: boolean;
+  /** The subscriber rejected the slot's section: its transceiver is stopped and never used again. */
+  rejected?: boolean;
 }
 
 /** How long a slot is kept for a resuming track before it is parked for any track. Default 30 s. */
@@ -59,6 +61,11 @@ export class DownPeerClosedError extends Error {
   override name = 'DownPeerClosedError';
 }
 
+/** The subscriber's browser rejected a section carrying this codec: it cannot decode it (Firefox without H.264). */
+export class CodecUnsupportedError extends Error {
+  override name = 'CodecUnsupportedError';
+}
+
 export class DownPeer {
   private slots: DownSlot[] = [];
   /** What the subscriber's UpdateTrackSettings asked for, by track sid. */
@@ -73,6 +80,10 @@ export class DownPeer {
   private restartIce = false;
   private connected = false;
   private closed = false;
+  /** Mime types (lower case) whose sections this subscriber rejected. */
+  private readonly undecodable = new Set<string>();
+  /** Told when the subscriber rejected a bound slot's section; the owner unbinds and resubscribes. */
+  onRefused: ((binding: DownBinding) => void) | null = null;
 
   constructor(
     readonly pid: string,
@@ -109,10 +120,11 @@ export class DownPeer {
    */
   async bind(up: UpTrack, now = Date.now()): Promise<DownBinding> {
     if (this.closed) throw new DownPeerClosedError(`subscriber ${this.pid} is closed`);
+    if (this.undecodable.has(up.mimeType.toLowerCase())) throw new CodecUnsupportedError(`the subscriber cannot decode ${up.mimeType}`);
     this.expireKept(now);
-    const kept = this.slots.find((s) => s.keptFor === up.sid && s.kind === up.kind && !s.binding && s.sink);
+    const kept = this.slots.find((s) => s.keptFor === up.sid && s.kind === up.kind && !s.binding && s.sink && !s.rejected);
     if (kept) return this.rebind(kept, up);
-    let slot = this.slots.find((s) => s.kind === up.kind && !s.binding && !s.keptFor && s.sink);
+    let slot = this.slots.find((s) => s.kind === up.kind && !s.binding && !s.keptFor && s.sink && !s.rejected);
     if (!slot) {
       slot = { id: this.nextSlotId++, kind: up.kind, mid: null, sink: null, binding: null, label: null, keptFor: null, keptUntil: 0, offeredIn: 0, answered: false };
       this.slots.push(slot);
@@ -194,7 +206,7 @@ export class DownPeer {
   private park(slot: DownSlot): void {
     slot.keptFor = null;
     slot.label = null;
-    if (this.closed) return;
+    if (this.closed || slot.rejected) return;
     this.commands.setDownSlot(this.pid, slot.id, null).then(() => this.negotiate(), () => {});
   }
 
@@ -355,8 +367,26 @@ export class DownPeer {
       this.inFlight = null;
     }
     for (const slot of this.slots) if (slot.binding && slot.offeredIn && slot.offeredIn <= id) slot.answered = true;
+    this.noteRejections(sdp);
     this.updateReadiness();
     if (this.again) this.negotiate();
+  }
+
+  /**
+   * A section the answer rejects (port 0) carried a codec the subscriber's browser cannot decode: Firefox without
+   * Mozilla's OpenH264 plugin rejects H.264. Its transceiver is stopped; its track is refused from now on.
+   */
+  private noteRejections(answer: string): void {
+    const rejected = new Set(mediaSections(answer).filter((s) => s.port === 0).map((s) => s.mid));
+    for (const slot of this.slots) {
+      if (!slot.mid || !rejected.has(slot.mid) || slot.rejected) continue;
+      slot.rejected = true;
+      const b = slot.binding;
+      if (!b) continue;
+      if (b.up.mimeType) this.undecodable.add(b.up.mimeType.toLowerCase());
+      log.warn(`${this.pid} rejected ${b.up.mimeType} (track ${b.up.sid}): it cannot decode it`);
+      this.onRefused?.(b);
+    }
   }
 
   onConnectionState(state: PeerState): void {

@@ -34,7 +34,7 @@ import { logger } from '../log';
 import { UpTrack } from '../media/up-track';
 import { wantedLayer } from '../media/layer-choice';
 import { SwitchReason } from '../core/forwarding-core';
-import { DownPeer, type DownBinding } from '../peers/down-peer';
+import { CodecUnsupportedError, DownPeer, type DownBinding } from '../peers/down-peer';
 import { UpPeer, UpOfferError } from '../peers/up-peer';
 import { DataIn } from '../data/data-in';
 import { SubscriptionPermissions } from './subscription-permissions';
@@ -155,10 +155,11 @@ export class Participant {
           this.down.unbind(b, release);
           if (!release.keepForResume) room.observer.trackUnsubscribed(room.info(), this.info(), room.trackInfo(b.up));
         },
-        subscribeFailed: (trackSid, reason) => {
+        subscribeFailed: (trackSid, reason, error) => {
           log.warn(`${this.identity} could not subscribe to ${trackSid}: ${reason}`);
           room.observer.trackSubscribeFailed(room.info(), this.info(), trackSid, reason);
-          this.send({ case: 'subscriptionResponse', value: new SubscriptionResponse({ trackSid, err: SubscriptionError.SE_TRACK_NOTFOUND }) });
+          const err = error instanceof CodecUnsupportedError ? SubscriptionError.SE_CODEC_UNSUPPORTED : SubscriptionError.SE_TRACK_NOTFOUND;
+          this.send({ case: 'subscriptionResponse', value: new SubscriptionResponse({ trackSid, err }) });
         },
         allowed: (track) => this.room.allows(track, this),
         permissionChanged: (trackSid, allowed) => {
@@ -170,6 +171,7 @@ export class Participant {
       realScheduler,
       { retryMs: DEFAULT_SUBSCRIPTION_OPTIONS.retryMs, failAfterMs: room.settings.subscribeFailAfterMs },
     );
+    this.down.onRefused = (b) => this.subscriptions.bindingRefused(b);
     const self = this;
     this.data = new DataIn(
       {

@@ -40,7 +40,8 @@ export interface Subscriber<B extends Binding> {
   /** The publisher's permission for this subscriber changed (told once per change). */
   permissionChanged(trackSid: string, allowed: boolean): void;
   /** The subscription could not be made within the give-up time; `reason` is for the client. */
-  subscribeFailed(trackSid: string, reason: string): void;
+  /** `error`: what the last attempt to bind threw, if it threw. */
+  subscribeFailed(trackSid: string, reason: string, error?: Error): void;
 }
 
 export interface SubscriptionOptions {
@@ -101,6 +102,15 @@ export class SubscriptionManager<B extends Binding> {
 
   isWanted(trackSid: string): boolean {
     return this.subs.get(trackSid)?.wanted ?? false;
+  }
+
+  /** The subscriber's end refused a binding (its answer rejected the section): let it go and try again. */
+  bindingRefused(binding: B): void {
+    const sub = [...this.subs.values()].find((s) => s.binding === binding);
+    if (!sub) return;
+    this.subscriber.unbind(binding, { keepForResume: false });
+    sub.binding = null;
+    this.reconcile(sub);
   }
 
   bindingOf(trackSid: string): B | null {
@@ -182,15 +192,15 @@ export class SubscriptionManager<B extends Binding> {
       (e: Error) => {
         sub.busy = false;
         sub.dirty = false;
-        this.retryLater(sub, e.message);
+        this.retryLater(sub, e.message, e);
       },
     );
   }
 
-  private retryLater(sub: Subscription<B>, reason: string): void {
+  private retryLater(sub: Subscription<B>, reason: string, error?: Error): void {
     if (!sub.failed && this.scheduler.now() - sub.since >= this.options.failAfterMs) {
       sub.failed = true;
-      this.subscriber.subscribeFailed(sub.sid, reason);
+      this.subscriber.subscribeFailed(sub.sid, reason, error);
     }
     sub.retry = this.scheduler.setTimeout(() => this.reconcile(sub), this.options.retryMs);
   }
