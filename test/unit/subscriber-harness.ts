@@ -71,7 +71,10 @@ class RecordingPeerCommands {
     return { sdp: lines.join('\r\n') + '\r\n', mids };
   }
 
-  async acceptDownAnswer(): Promise<void> {}
+  answersAccepted = 0;
+  async acceptDownAnswer(): Promise<void> {
+    this.answersAccepted++;
+  }
   async answerUp(): Promise<string> { return ''; }
   async addRemoteCandidate(): Promise<void> {}
   closePeers(): void {}
@@ -87,7 +90,10 @@ class CountingForwarder {
     if (!d.closed) this.open--;
     d.closed = true;
   }
-  setDownReady() {}
+  ready = 0;
+  setDownReady(_d: unknown, ready: boolean) {
+    this.ready += ready ? 1 : -1;
+  }
   setDownPaused() {}
 }
 
@@ -122,11 +128,14 @@ export class SubscriberHarness {
     );
   }
 
-  /** The client answers every offer it got so far (the content does not matter to the recorder). */
-  async answerAll(): Promise<void> {
+  /**
+   * The client answers every offer it got so far (the content does not matter to the recorder), echoing each offer's
+   * id, or with the id `idOf` gives (LiveKit's Rust SDK answers with 0).
+   */
+  async answerAll(idOf: (o: Offer) => number = (o) => o.id): Promise<void> {
     for (const o of this.offers.splice(0)) {
       this.answered.push(o);
-      await this.down.onAnswer('v=0\r\n', o.id);
+      await this.down.onAnswer('v=0\r\n', idOf(o));
     }
   }
 

@@ -356,9 +356,15 @@ export class DownPeer {
     }
   }
 
+  /**
+   * The client's answer. Its id echoes the offer's; 0 means a client that does not number its descriptions
+   * (LiveKit's Rust SDK, under rtc-node and the Python and Unity SDKs, answers every offer with id 0), and is taken
+   * for the answer to the offer in flight, as LiveKit's server takes it: one offer is in flight at a time.
+   */
   async onAnswer(sdp: string, id: number): Promise<void> {
-    if (id !== this.inFlight) {
-      log.warn(`answer ${id} from ${this.pid} does not match the offer in flight (${this.inFlight}); ignored`);
+    const offer = this.inFlight;
+    if (offer === null || (id !== 0 && id !== offer)) {
+      log.warn(`answer ${id} from ${this.pid} does not match the offer in flight (${offer}); ignored`);
       return;
     }
     try {
@@ -366,7 +372,7 @@ export class DownPeer {
     } finally {
       this.inFlight = null;
     }
-    for (const slot of this.slots) if (slot.binding && slot.offeredIn && slot.offeredIn <= id) slot.answered = true;
+    for (const slot of this.slots) if (slot.binding && slot.offeredIn && slot.offeredIn <= offer) slot.answered = true;
     this.noteRejections(sdp);
     this.updateReadiness();
     if (this.again) this.negotiate();

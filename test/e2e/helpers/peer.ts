@@ -165,7 +165,7 @@ export async function directColor(page: Page): Promise<[number, number, number]>
  * Waits until `observer` sees every other peer's colour and hears every other peer's tone.
  * Returns the last observation, so a failing assertion can show what was seen instead.
  */
-export async function waitToSeeAndHear(observer: Peer, others: Peer[], timeoutMs = 20_000, colorTolerance = 12) {
+export async function waitToSeeAndHear(observer: Peer, others: Pick<Peer, 'identity' | 'media'>[], timeoutMs = 20_000, colorTolerance = 12) {
   const deadline = Date.now() + timeoutMs;
   let colors: Record<string, [number, number, number]> = {};
   let tones: Record<string, number> = {};
