@@ -50,8 +50,11 @@ export class RoomServiceServer {
     const json = request.toJson() as Json;
 
     if (method === 'ListRooms') {
-      const answers = await Promise.all(hosts.map((h) => this.relay.callHost(h, method, json)));
-      return new ListRoomsResponse({ rooms: answers.flatMap((a) => (decode(a) as ListRoomsResponse).rooms) }) as RoomServiceResponse<M>;
+      // a host that does not answer (an old page, a busy tab) costs only its own rooms, not the whole list
+      const answers = await Promise.allSettled(hosts.map((h) => this.relay.callHost(h, method, json)));
+      const answered = answers.filter((a): a is PromiseFulfilledResult<Json> => a.status === 'fulfilled');
+      if (!answered.length) throw (answers[0] as PromiseRejectedResult).reason;
+      return new ListRoomsResponse({ rooms: answered.flatMap((a) => (decode(a.value) as ListRoomsResponse).rooms) }) as RoomServiceResponse<M>;
     }
     if (method === 'CreateRoom') {
       // the room's host if it is open, else the least loaded: later joiners and calls follow it there

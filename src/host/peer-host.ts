@@ -21,6 +21,8 @@ import { sampleConnection } from './stats-probe';
 interface Peers {
   up: RTCPeerConnection | null;
   down: RTCPeerConnection | null;
+  /** Settles once the subscriber connection's first local offer (its data section only) is set; see openDown. */
+  downReady: Promise<void>;
   /** The subscriber connection's data channels, by label (`_reliable`, `_lossy`). */
   downChannels: Map<string, RTCDataChannel>;
   slots: Map<number, RTCRtpTransceiver>;
@@ -69,16 +71,18 @@ export class PeerHost implements PeerCommands {
     // the client adopts these by label; they also give the first offer a section before any media exists
     peers.downChannels.set('_reliable', pc.createDataChannel('_reliable', { ordered: true }));
     peers.downChannels.set('_lossy', pc.createDataChannel('_lossy', { ordered: false, maxRetransmits: 0 }));
+    peers.down = pc;
     // Pins the data section first in every offer (a pending offer fixes the order of its sections): the first
     // section tags the BUNDLE group, and a subscriber that rejects a media section it cannot decode (Firefox
-    // without H.264) would otherwise take the whole connection down with it
-    await pc.setLocalDescription(await pc.createOffer());
-    peers.down = pc;
+    // without H.264) would otherwise take the whole connection down with it. Slots and offers wait for it.
+    peers.downReady = pc.createOffer().then((offer) => pc.setLocalDescription(offer));
+    await peers.downReady;
   }
 
   async addDownSlot(pid: string, slot: number, kind: MediaKind, route: RouteName): Promise<void> {
     const peers = this.entry(pid);
     const pc = this.require(peers.down, pid, 'down');
+    await peers.downReady;
     if (route === 'encoded-streams') {
       const t = pc.addTransceiver(kind, { direction: 'inactive', sendEncodings: downEncodings(kind) });
       // Chromium allows this only in the task that created the transceiver
@@ -119,6 +123,7 @@ export class PeerHost implements PeerCommands {
   async offerDown(pid: string, iceRestart: boolean): Promise<DownOffer> {
     const peers = this.entry(pid);
     const pc = this.require(peers.down, pid, 'down');
+    await peers.downReady;
     const offer = await pc.createOffer({ iceRestart });
     await pc.setLocalDescription(offer);
     const mids: Record<number, string> = {};
@@ -204,7 +209,7 @@ export class PeerHost implements PeerCommands {
   private entry(pid: string, create = false): Peers {
     let peers = this.peers.get(pid);
     if (!peers && create) {
-      peers = { up: null, down: null, downChannels: new Map(), slots: new Map(), upTransforms: {} };
+      peers = { up: null, down: null, downReady: Promise.resolve(), downChannels: new Map(), slots: new Map(), upTransforms: {} };
       this.peers.set(pid, peers);
     }
     if (!peers) throw new UnknownPeerError(`no connections for participant ${pid}`);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mediaSections, primaryCodec } from '../../worker/sdp/sections';
-import { PayloadTypeClashError, renumberPayloadTypes } from '../../worker/sdp/payload-types';
+import { renumberPayloadTypes } from '../../worker/sdp/payload-types';
 
 const video = (mid: string, pts: [number, string, string][]) => [
   `m=video 9 UDP/TLS/RTP/SAVPF ${pts.map(([pt]) => pt).join(' ')}`,
@@ -31,7 +31,7 @@ describe('payload types in a subscriber offer', () => {
   const offer = sdp(video('0', [[96, 'VP8/90000', ''], [97, 'rtx/90000', 'apt=96']]), audio('1', 111), video('2', [[96, 'VP8/90000', ''], [97, 'rtx/90000', 'apt=96']]), audio('3', 111));
 
   it('gives a Firefox publisher’s slots its numbers, and keeps every other slot’s codec where it was', () => {
-    const out = renumberPayloadTypes(offer, new Map([['0', 120], ['1', 109]]));
+    const out = renumberPayloadTypes(offer, new Map([['0', 120], ['1', 109]])).sdp;
     const [v0, a1, v2, a3] = mediaSections(out);
     expect(primaryCodec(v0)).toMatchObject({ pt: 120, name: 'VP8' });
     expect(primaryCodec(a1)).toMatchObject({ pt: 109, name: 'opus', fmtp: 'minptime=10;useinbandfec=1' });
@@ -55,7 +55,7 @@ describe('payload types in a subscriber offer', () => {
       video('2', [[96, 'VP8/90000', ''], [97, 'rtx/90000', 'apt=96']]),
       audio('3', 111),
     );
-    const out = renumberPayloadTypes(h264, new Map([['1', 109]]));
+    const out = renumberPayloadTypes(h264, new Map([['1', 109]])).sdp;
     const [v0, a1] = mediaSections(out);
     expect(primaryCodec(v0)?.pt).toBe(108);
     expect(primaryCodec(a1)?.pt).toBe(109);
@@ -64,11 +64,29 @@ describe('payload types in a subscriber offer', () => {
     expect(() => meanings(out)).not.toThrow();
   });
 
-  it('refuses when two publishers need one number for different codecs', () => {
-    expect(() => renumberPayloadTypes(offer, new Map([['0', 111]]))).toThrow(PayloadTypeClashError);
+  it('leaves a section its own numbers when another publisher’s codec holds the one it needs, and renumbers the rest', () => {
+    const r = renumberPayloadTypes(offer, new Map([['0', 111], ['1', 109]]));
+    expect(r.clashes).toEqual(['0']);
+    const [v0, a1, , a3] = mediaSections(r.sdp);
+    expect(primaryCodec(v0)).toMatchObject({ pt: 96, name: 'VP8' });
+    expect(primaryCodec(a1)?.pt).toBe(109);
+    expect(primaryCodec(a3)?.pt).toBe(111);
+    expect(() => meanings(r.sdp)).not.toThrow();
   });
 
-  it('leaves an offer that needs nothing untouched', () => {
-    expect(renumberPayloadTypes(offer, new Map())).toBe(offer);
+  it('gives a section the numbers it had in the offer before, so a negotiated section keeps them', () => {
+    const first = renumberPayloadTypes(offer, new Map([['2', 120]]));
+    const again = renumberPayloadTypes(offer, new Map([['0', 120], ['2', 120]]), first.byMid);
+    const rtxOf = (text: string, i: number) => [...mediaSections(text)[i].codecs.values()].find((c) => c.name === 'rtx')!;
+    expect(rtxOf(again.sdp, 2).pt).toBe(rtxOf(first.sdp, 2).pt);
+    expect(() => meanings(again.sdp)).not.toThrow();
+  });
+
+  it('leaves rejected sections and an offer that needs nothing untouched', () => {
+    expect(renumberPayloadTypes(offer, new Map()).sdp).toBe(offer);
+    const rejected = offer.replace('m=video 9 UDP/TLS/RTP/SAVPF 96 97\r\na=mid:2', 'm=video 0 UDP/TLS/RTP/SAVPF 96 97\r\na=mid:2');
+    expect(rejected).not.toBe(offer);
+    const r = renumberPayloadTypes(rejected, new Map([['0', 120]]));
+    expect(r.sdp).toContain('m=video 0 UDP/TLS/RTP/SAVPF 96 97');
   });
 });

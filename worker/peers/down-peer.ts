@@ -13,7 +13,7 @@ import type { UpTrack } from '../media/up-track';
 import type { Wanted } from '../media/layer-choice';
 import { setMsids } from '../sdp/munge';
 import { mediaSections, primaryCodec } from '../sdp/sections';
-import { PayloadTypeClashError, renumberPayloadTypes } from '../sdp/payload-types';
+import { renumberPayloadTypes } from '../sdp/payload-types';
 
 const log = logger('down-peer');
 
@@ -64,6 +64,8 @@ export class DownPeerClosedError extends Error {
 /** The subscriber's browser rejected a section carrying this codec: it cannot decode it (Firefox without H.264). */
 export class CodecUnsupportedError extends Error {
   override name = 'CodecUnsupportedError';
+  /** Retrying cannot help: the subscription fails at once, and is tried again only when the track changes. */
+  readonly final = true;
 }
 
 export class DownPeer {
@@ -80,6 +82,8 @@ export class DownPeer {
   private restartIce = false;
   private connected = false;
   private closed = false;
+  /** The payload type numbers the last renumbered offer gave each section (old → new, by mid). */
+  private payloadTypesBefore = new Map<string, Map<number, number>>();
   /** Mime types (lower case) whose sections this subscriber rejected. */
   private readonly undecodable = new Set<string>();
   /** Told when the subscriber rejected a bound slot's section; the owner unbinds and resubscribes. */
@@ -345,15 +349,12 @@ export class DownPeer {
     return wanted;
   }
 
-  /** The offer with the publishers' payload types; as it was, with a warning, when they clash. */
+  /** The offer with the publishers' payload types; a section whose number another holds keeps its own (a warning). */
   private withPublisherPayloadTypes(sdp: string, wanted: Map<string, number>): string {
-    try {
-      return renumberPayloadTypes(sdp, wanted);
-    } catch (e) {
-      if (!(e instanceof PayloadTypeClashError)) throw e;
-      log.warn(`${this.pid}: ${e.message}; some forwarded streams will not decode at this subscriber`);
-      return sdp;
-    }
+    const r = renumberPayloadTypes(sdp, wanted, this.payloadTypesBefore);
+    this.payloadTypesBefore = r.byMid;
+    for (const mid of r.clashes) log.warn(`${this.pid}: section ${mid} needs payload type ${wanted.get(mid)}, which another publisher's codec holds here; its stream will not decode at this subscriber`);
+    return r.sdp;
   }
 
   /**
@@ -373,7 +374,7 @@ export class DownPeer {
       this.inFlight = null;
     }
     for (const slot of this.slots) if (slot.binding && slot.offeredIn && slot.offeredIn <= offer) slot.answered = true;
-    this.noteRejections(sdp);
+    this.noteRejections(sdp, offer);
     this.updateReadiness();
     if (this.again) this.negotiate();
   }
@@ -382,15 +383,18 @@ export class DownPeer {
    * A section the answer rejects (port 0) carried a codec the subscriber's browser cannot decode: Firefox without
    * Mozilla's OpenH264 plugin rejects H.264. Its transceiver is stopped; its track is refused from now on.
    */
-  private noteRejections(answer: string): void {
+  private noteRejections(answer: string, offer: number): void {
     const rejected = new Set(mediaSections(answer).filter((s) => s.port === 0).map((s) => s.mid));
     for (const slot of this.slots) {
       if (!slot.mid || !rejected.has(slot.mid) || slot.rejected) continue;
       slot.rejected = true;
       const b = slot.binding;
       if (!b) continue;
-      if (b.up.mimeType) this.undecodable.add(b.up.mimeType.toLowerCase());
-      log.warn(`${this.pid} rejected ${b.up.mimeType} (track ${b.up.sid}): it cannot decode it`);
+      // only the codec the rejected offer carried is to blame; a track bound since then just moves to another slot
+      if (slot.offeredIn > 0 && slot.offeredIn <= offer && b.up.mimeType) {
+        this.undecodable.add(b.up.mimeType.toLowerCase());
+        log.warn(`${this.pid} rejected ${b.up.mimeType} (track ${b.up.sid}): it cannot decode it`);
+      }
       this.onRefused?.(b);
     }
   }

@@ -63,6 +63,9 @@ export class UpPeer {
     const stopped: UpTrack[] = [];
     const sending = new Set<string>();
     const offeredIds = new Set(sections.map((s) => s.msid?.track ?? ''));
+    // an offer that names any track the participant announced is a browser that writes cids (Chromium): no guessing
+    const known = new Set([...this.announced.keys(), ...[...this.byMid.values()].map((t) => t.info.cid)]);
+    const guess = ![...offeredIds].some((id) => known.has(id));
     for (const s of sections) {
       if (s.kind === 'application' || !offerSends(s)) continue;
       sending.add(s.mid);
@@ -71,9 +74,9 @@ export class UpPeer {
       if (current && this.msidByMid.get(s.mid) === msid) continue;
       if (current) stopped.push(current);
       // Chromium writes the track's id (livekit-client's cid) as the msid's track id; Firefox writes an id of its
-      // own, so a section no announced cid names takes the earliest announced track of its kind that no section
-      // names (livekit-client announces and adds tracks in the same order)
-      const track = this.announced.get(msid) ?? [...this.announced.values()].find((t) => t.kind === s.kind && !offeredIds.has(t.info.cid));
+      // own, so in its offers a new section takes the earliest announced track of its kind (livekit-client
+      // announces and adds tracks in the same order)
+      const track = this.announced.get(msid) ?? (guess ? [...this.announced.values()].find((t) => t.kind === s.kind) : undefined);
       if (!track) {
         if (current) this.byMid.delete(s.mid);
         continue; // media nobody announced: answered, but not forwarded

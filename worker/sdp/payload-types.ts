@@ -9,8 +9,12 @@
 // would clash (a retransmission format, another H.264 profile) moves to a free number.
 import { joinSdp, splitSdp } from './sections';
 
-export class PayloadTypeClashError extends Error {
-  override name = 'PayloadTypeClashError';
+/** What the renumbering did: the offer, the numbers each section got (old → new, by mid), and any clash. */
+export interface Renumbered {
+  sdp: string;
+  byMid: Map<string, Map<number, number>>;
+  /** Sections left with their own number because another section holds the publisher's for another codec. */
+  clashes: string[];
 }
 
 /** Dynamic payload type numbers, in the order free ones are handed out. */
@@ -26,48 +30,66 @@ interface Format {
 }
 
 /**
- * Gives each section named in `wanted` (by mid) that number for its first codec, keeps every other section's first
- * codec where it is, and moves clashing formats out of the way. Throws PayloadTypeClashError when two sections need
- * one number for different codecs (two publishers whose browsers gave one number to different codecs: not
- * renumberable without rewriting packets).
+ * Gives each section named in `wanted` (by mid) that number for its first codec, keeps every other sending
+ * section's first codec where it is, and moves clashing formats out of the way, preferring the numbers they got
+ * in the `previous` offer (so that a negotiated section keeps its numbers). A wanted number another sending section
+ * holds for another codec (two publishers whose browsers gave one number to two codecs: not renumberable without
+ * rewriting packets) is a clash: that section keeps its own numbers. Rejected (port 0) sections are left alone.
  */
-export function renumberPayloadTypes(sdp: string, wanted: ReadonlyMap<string, number>): string {
-  if (!wanted.size) return sdp;
+export function renumberPayloadTypes(sdp: string, wanted: ReadonlyMap<string, number>, previous: ReadonlyMap<string, ReadonlyMap<number, number>> = new Map()): Renumbered {
+  const byMid = new Map<string, Map<number, number>>();
+  if (!wanted.size) return { sdp, byMid, clashes: [] };
   const parts = splitSdp(sdp);
-  const sections = parts.media.map((lines) => ({ lines, mid: midOf(lines), formats: formatsOf(lines) }));
-  // what each number means across the bundle: the pinned primaries first, then everything else keeps its number if free
+  const sections = parts.media.map((lines) => ({ lines, mid: midOf(lines) ?? '', formats: formatsOf(lines), active: isSending(lines) }));
+  // what each number means across the bundle
   const meaning = new Map<number, string>();
   const maps = sections.map(() => new Map<number, number>());
-  // every section's first codec carries forwarded frames (or will), so it keeps its number unless told another
+  const pin = (i: number, pt: number): boolean => {
+    const primary = sections[i].formats[0];
+    const key = keyOf(primary, sections[i].formats, maps[i]);
+    const held = meaning.get(pt);
+    if (held !== undefined && held !== key) return false;
+    meaning.set(pt, key);
+    maps[i].set(primary.pt, pt);
+    return true;
+  };
+  // the first codec of a sending section carries forwarded frames: those that keep their number first, then the wanted
+  const sending = sections.map((s, i) => i).filter((i) => sections[i].active && sections[i].formats.length);
+  for (const i of sending) if (!wanted.has(sections[i].mid)) pin(i, sections[i].formats[0].pt);
+  const clashes: string[] = [];
+  for (const i of sending) {
+    const want = wanted.get(sections[i].mid);
+    if (want !== undefined && !pin(i, want)) clashes.push(sections[i].mid);
+  }
   sections.forEach((s, i) => {
-    const primary = s.formats[0];
-    if (!primary) return;
-    const want = (s.mid === undefined ? undefined : wanted.get(s.mid)) ?? primary.pt;
-    const key = keyOf(primary, s.formats, maps[i]);
-    const held = meaning.get(want);
-    if (held !== undefined && held !== key) throw new PayloadTypeClashError(`payload type ${want} is wanted for ${primary.rtpmap} and for another codec`);
-    meaning.set(want, key);
-    maps[i].set(primary.pt, want);
-  });
-  sections.forEach((s, i) => {
+    if (!s.formats.length || isRejected(s.lines)) return;
     // retransmission formats last: their meaning depends on the number of the format they repeat
     const ordered = [...s.formats.filter((f) => f.apt === null), ...s.formats.filter((f) => f.apt !== null)];
+    const before = previous.get(s.mid);
     for (const f of ordered) {
       if (maps[i].has(f.pt)) continue;
       const key = keyOf(f, s.formats, maps[i]);
-      const taken = [...maps[i].values()];
-      let pt = f.pt;
-      if ((meaning.has(pt) && meaning.get(pt) !== key) || taken.includes(pt)) {
-        const free = FREE_RANGE.find((n) => !meaning.has(n) && !taken.includes(n) && !s.formats.some((o) => o.pt === n && !maps[i].has(o.pt)));
-        if (free === undefined) throw new PayloadTypeClashError('no free payload type left');
-        pt = free;
-      }
+      const taken = new Set(maps[i].values());
+      const unclaimed = (n: number) => !taken.has(n) && !s.formats.some((o) => o.pt === n && o !== f && !maps[i].has(o.pt));
+      const fits = (n: number | undefined): n is number => n !== undefined && (meaning.get(n) ?? key) === key && unclaimed(n);
+      const last = before?.get(f.pt);
+      const pt = fits(last) ? last : fits(f.pt) ? f.pt : FREE_RANGE.find((n) => !meaning.has(n) && unclaimed(n));
+      if (pt === undefined) throw new Error('no free payload type left in the offer');
       meaning.set(pt, key);
       maps[i].set(f.pt, pt);
     }
-    if (s.formats.length) parts.media[i] = rewrite(s.lines, maps[i]);
+    byMid.set(s.mid, maps[i]);
+    parts.media[i] = rewrite(s.lines, maps[i]);
   });
-  return joinSdp(parts);
+  return { sdp: joinSdp(parts), byMid, clashes };
+}
+
+function isSending(lines: string[]): boolean {
+  return !isRejected(lines) && lines.some((l) => l === 'a=sendonly' || l === 'a=sendrecv');
+}
+
+function isRejected(lines: string[]): boolean {
+  return lines[0].split(' ')[1] === '0';
 }
 
 function midOf(lines: string[]): string | undefined {

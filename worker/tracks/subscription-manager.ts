@@ -192,16 +192,21 @@ export class SubscriptionManager<B extends Binding> {
       (e: Error) => {
         sub.busy = false;
         sub.dirty = false;
-        this.retryLater(sub, e.message, e);
+        // an error that says retrying cannot help fails at once; the watch tries again when the track changes
+        if ((e as { final?: boolean }).final) this.fail(sub, e.message, e);
+        else this.retryLater(sub, e.message, e);
       },
     );
   }
 
+  private fail(sub: Subscription<B>, reason: string, error?: Error): void {
+    if (sub.failed) return;
+    sub.failed = true;
+    this.subscriber.subscribeFailed(sub.sid, reason, error);
+  }
+
   private retryLater(sub: Subscription<B>, reason: string, error?: Error): void {
-    if (!sub.failed && this.scheduler.now() - sub.since >= this.options.failAfterMs) {
-      sub.failed = true;
-      this.subscriber.subscribeFailed(sub.sid, reason, error);
-    }
+    if (this.scheduler.now() - sub.since >= this.options.failAfterMs) this.fail(sub, reason, error);
     sub.retry = this.scheduler.setTimeout(() => this.reconcile(sub), this.options.retryMs);
   }
 
