@@ -18,15 +18,21 @@ function answerRejecting(sdp: string, mids: string[]): string {
   return sdp.split('\r\n').map((l, i, all) => (l.startsWith('m=') && mids.includes(all[i + 1]?.slice('a=mid:'.length)) ? l.replace(/^(m=\w+) 9 /, '$1 0 ') : l)).join('\r\n');
 }
 
+/** A subscriber, wired as a participant wires it, that subscribed to an H.264 track and got the offer for it. */
+async function subscribedToH264() {
+  const time = new FakeTime();
+  const tracks = new RoomTrackManager<UpTrack>();
+  const a = new SubscriberHarness('PA_a', tracks, time);
+  a.down.onRefused = (b) => a.subscriptions.bindingRefused(b);
+  tracks.add(h264Track('TR_h', 'PA_b'), 'pb', 'PA_b');
+  a.subscriptions.subscribe('TR_h');
+  await time.advance(100);
+  return { time, tracks, a };
+}
+
 describe('a section the subscriber rejects', () => {
   it('fails that subscription at once as a codec it cannot decode, and the next track of another codec still arrives', async () => {
-    const time = new FakeTime();
-    const tracks = new RoomTrackManager<UpTrack>();
-    const a = new SubscriberHarness('PA_a', tracks, time);
-    a.down.onRefused = (b) => a.subscriptions.bindingRefused(b);
-    tracks.add(h264Track('TR_h', 'PA_b'), 'pb', 'PA_b');
-    a.subscriptions.subscribe('TR_h');
-    await time.advance(100);
+    const { time, tracks, a } = await subscribedToH264();
     a.down.onConnectionState('connected');
     const [offer] = a.offers.splice(0);
     await a.down.onAnswer(answerRejecting(offer.sdp, [mediaSections(offer.sdp)[0].mid]), offer.id);
@@ -47,13 +53,7 @@ describe('a section the subscriber rejects', () => {
   });
 
   it('does not blame a track bound to the slot after the offer that the subscriber rejected', async () => {
-    const time = new FakeTime();
-    const tracks = new RoomTrackManager<UpTrack>();
-    const a = new SubscriberHarness('PA_a', tracks, time);
-    a.down.onRefused = (b) => a.subscriptions.bindingRefused(b);
-    tracks.add(h264Track('TR_h', 'PA_b'), 'pb', 'PA_b');
-    a.subscriptions.subscribe('TR_h');
-    await time.advance(100);
+    const { time, tracks, a } = await subscribedToH264();
     const [offer] = a.offers.splice(0);
     // while that offer is out, the subscriber lets go of the H.264 track and takes a VP8 one, which gets its slot
     a.subscriptions.unsubscribe('TR_h');
