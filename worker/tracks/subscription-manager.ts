@@ -39,8 +39,11 @@ export interface Subscriber<B extends Binding> {
   allowed(track: UpTrack): boolean;
   /** The publisher's permission for this subscriber changed (told once per change). */
   permissionChanged(trackSid: string, allowed: boolean): void;
-  /** The subscription could not be made within the give-up time; `reason` is for the client. */
-  /** `error`: what the last attempt to bind threw, if it threw. */
+  /**
+   * The subscription could not be made within the give-up time, or an attempt threw an error marked `final` (one
+   * retrying cannot help, e.g. a codec the subscriber cannot decode); `reason` is for the client, `error` is what
+   * the last attempt to bind threw, if it threw.
+   */
   subscribeFailed(trackSid: string, reason: string, error?: Error): void;
 }
 
