@@ -26,7 +26,8 @@ async function nodeSeesAndHears(observer: NodePeer, others: readonly (NodePeer |
 }
 
 /** What the Node participants' video senders say of themselves, for a failure's message. */
-const senders = async (nodes: NodePeer[]) => (await Promise.all(nodes.map((n) => n.videoSenderReport()))).join('; ');
+const senders = async (nodes: NodePeer[]) => (await Promise.all(nodes.map((n) => n.videoSenderReport()))).join('; ')
+  + `; what each heard of the others: ${nodes.map((n) => `${n.identity}: ${n.timeline().join(', ')}`).join('; ')}`;
 
 test('two rtc-node participants and a browser see each other\'s colours and hear each other\'s tones', async ({ call, baseURL }) => {
   // on a loaded machine the checks can take their full 30 s

@@ -32,6 +32,8 @@ export interface NodePeer {
   videoSenderReport(): Promise<string>;
   /** Frames received so far, by identity and kind; a kind is missing until its track is subscribed. */
   received(): Record<string, { video?: number; audio?: number }>;
+  /** What the SDK said about others' tracks, in order, with ms since connect() began: for a failure's message. */
+  timeline(): string[];
   close(): Promise<void>;
 }
 
@@ -44,9 +46,17 @@ export async function joinNodePeer(baseURL: string, roomName: string, identity: 
   const counts = new Map<string, { video?: number; audio?: number }>();
   let open = true;
   const readers: Promise<void>[] = [];
+  const started = Date.now();
+  const timeline: string[] = [];
+  const note = (what: string) => timeline.push(`${Date.now() - started} ${what}`);
+  room.on('participantConnected', (p) => note(`${p.identity} connected`));
+  room.on('trackPublished', (pub, p) => note(`${p?.identity} published ${kindName(pub.kind)} ${pub.sid}`));
+  room.on('trackUnpublished', (pub, p) => note(`${p.identity} unpublished ${kindName(pub.kind)} ${pub.sid}`));
+  room.on('trackSubscriptionFailed', (sid, p, error) => note(`${p.identity}'s ${sid} failed: ${error}`));
 
-  room.on('trackSubscribed', (track: RemoteTrack, _pub, participant) => {
+  room.on('trackSubscribed', (track: RemoteTrack, pub, participant) => {
     const who = participant.identity;
+    note(`${who}'s ${pub.sid} subscribed`);
     if (!counts.has(who)) counts.set(who, {});
     const count = counts.get(who)!;
     if (track.kind === TrackKind.KIND_VIDEO) {
@@ -83,7 +93,6 @@ export async function joinNodePeer(baseURL: string, roomName: string, identity: 
     }
   }
 
-  const started = Date.now();
   await room.connect(baseURL.replace(/^http/, 'ws'), await sdkToken(roomName, identity), { autoSubscribe: true, dynacast: false });
   const connectMs = Date.now() - started;
 
@@ -108,6 +117,7 @@ export async function joinNodePeer(baseURL: string, roomName: string, identity: 
       return out;
     },
     received: () => Object.fromEntries([...counts].map(([k, v]) => [k, { ...v }])),
+    timeline: () => [...timeline],
     async videoSenderReport() {
       const { publisherStats } = await room.getRtcStats();
       for (const s of publisherStats) {
@@ -126,6 +136,8 @@ export async function joinNodePeer(baseURL: string, roomName: string, identity: 
     },
   };
 }
+
+const kindName = (kind: TrackKind | undefined) => (kind === TrackKind.KIND_VIDEO ? 'video' : kind === TrackKind.KIND_AUDIO ? 'audio' : 'unknown');
 
 function within(p: Promise<unknown>, ms: number): Promise<unknown> {
   return Promise.race([p, new Promise((r) => setTimeout(r, ms))]);
