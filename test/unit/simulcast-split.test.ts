@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseSplits, mergeAnswer, splitOffer } from '../../worker/sdp/simulcast-split';
+import { chooseSplits, extensionIds, mergeAnswer, splitOffer } from '../../worker/sdp/simulcast-split';
 import { mediaSections, splitSdp } from '../../worker/sdp/sections';
 
 const MID = 'urn:ietf:params:rtp-hdrext:sdes:mid';
@@ -76,5 +76,30 @@ describe('simulcast received as one section per layer', () => {
     // a third has nothing left: it is received without simulcast
     const third = share.replace('a=mid:2', 'a=mid:3');
     expect(chooseSplits(both.replace('BUNDLE 0 1 2', 'BUNDLE 0 1 2 3') + third, later).at(-1)).toMatchObject({ mid: '3', rids: [] });
+  });
+
+  it('keeps a camera without simulcast on the extension ids it was first applied with when a screen share later splits', () => {
+    // a 320x180 camera: livekit-client sends it as one stream, no rids; Chromium still declares the rid extension
+    const small = OFFER.replace(/a=rid:.*\r\n/g, '').replace(/a=simulcast:.*\r\n/g, '');
+    const ids = extensionIds(small, null);
+    expect(ids).toEqual({ midExtId: 4, ridExtId: 10 });
+    expect(chooseSplits(small, [])).toEqual([]);
+    const first = splitSdp(splitOffer(small, [], ids)).media[1];
+    const share = ['m=video 9 UDP/TLS/RTP/SAVPF 96', 'c=IN IP4 0.0.0.0', 'a=mid:2', `a=extmap:4 ${MID}`, `a=extmap:10 ${RID}`, 'a=sendonly',
+      'a=msid:ss cs', 'a=rtpmap:96 H264/90000', 'a=rid:q send', 'a=rid:h send', 'a=simulcast:send q;h'].join('\r\n') + '\r\n';
+    const both = small.replace('BUNDLE 0 1', 'BUNDLE 0 1 2') + share;
+    const splits = chooseSplits(both, []);
+    expect(splits).toEqual([{ mid: '2', rids: ['q', 'h'], midExtId: 4, ridExtId: 10 }]);
+    const later = splitSdp(splitOffer(both, splits, extensionIds(both, ids))).media[1];
+    // the camera's id 10 means the same extension in both offers, as Chromium requires of an active section
+    const ext10 = (lines: string[]) => lines.find((l) => l.startsWith('a=extmap:10 '));
+    expect(ext10(first)).toBe(`a=extmap:10 ${MID}`);
+    expect(ext10(later)).toBe(ext10(first));
+    // and the publisher hears its own ids back
+    const answer = mergeAnswer(hostAnswerTo(splitOffer(small, [], ids)), small, [], ids);
+    expect(splitSdp(answer).media[1]).toEqual(expect.arrayContaining([`a=extmap:4 ${MID}`]));
+    // with the rid extension it offered, or Chromium stops it and refuses the publisher's next simulcast section
+    expect(splitSdp(answer).media[1]).toContain(`a=extmap:10 ${RID}`);
+    expect(splitSdp(answer).media[0].some((l) => l.includes(RID))).toBe(false);
   });
 });

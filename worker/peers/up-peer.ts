@@ -5,7 +5,7 @@ import type { Remote } from 'comlink';
 import type { PeerCommands, TransformOptions } from '../../src/shared/host-bridge';
 import { UpTrack } from '../media/up-track';
 import { acceptOnlyLayer, highestSimulcastLayers, withoutSimulcast } from '../sdp/munge';
-import { chooseSplits, mergeAnswer, splitOffer, type SimulcastSplit } from '../sdp/simulcast-split';
+import { chooseSplits, extensionIds, mergeAnswer, splitOffer, type ExtensionIds, type SimulcastSplit } from '../sdp/simulcast-split';
 import { logger } from '../log';
 import { mediaSections, offerSends, primaryCodec } from '../sdp/sections';
 
@@ -31,6 +31,8 @@ export class UpPeer {
   private msidByMid = new Map<string, string>();
   /** How each simulcast section is received (which rids, as which host sections); kept for the connection's life. */
   private splits: SimulcastSplit[] = [];
+  /** The extension ids the host reads the other way round, fixed by the first video section (see extensionIds). */
+  private extIds: ExtensionIds | null = null;
 
   /** `publishCodecs`: the video codecs this host lets clients publish, in order of preference (HostSettings). */
   constructor(readonly pid: string, private readonly commands: Remote<PeerCommands>, private readonly publishCodecs: string[] = []) {}
@@ -95,6 +97,7 @@ export class UpPeer {
     }
     const before = new Set(this.splits.map((s) => s.mid));
     this.splits = chooseSplits(offerSdp, this.splits);
+    this.extIds = extensionIds(offerSdp, this.extIds);
     for (const s of this.splits) {
       if (!before.has(s.mid) && !s.rids.length) log.warn(`${this.pid}: simulcast section ${s.mid} reuses rids the participant's other tracks have; its media cannot be received`);
     }
@@ -109,12 +112,12 @@ export class UpPeer {
         if (t.kind === 'video') codecs[hostMid] = this.videoCodecsFor(t);
       });
     }
-    const hostOffer = withoutSimulcast(splitOffer(offerSdp, this.splits));
+    const hostOffer = withoutSimulcast(splitOffer(offerSdp, this.splits, this.extIds));
     const hostAnswer = await this.commands.answerUp(this.pid, hostOffer, transforms, codecs);
     // simulcast sections the host does not split (an offer without the rid extension) send only their full resolution
     const others = highestSimulcastLayers(offerSdp);
     for (const s of this.splits) others.delete(s.mid);
-    const answerSdp = acceptOnlyLayer(mergeAnswer(hostAnswer, offerSdp, this.splits), others);
+    const answerSdp = acceptOnlyLayer(mergeAnswer(hostAnswer, offerSdp, this.splits, this.extIds), others);
     for (const s of mediaSections(answerSdp)) {
       const t = this.byMid.get(s.mid);
       const primary = primaryCodec(s);

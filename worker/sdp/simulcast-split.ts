@@ -69,10 +69,33 @@ export function chooseSplits(offer: string, earlier: readonly SimulcastSplit[]):
   return out;
 }
 
-/** The offer the host applies: each split section as one section per accepted rid, without RTX, the rid extension read as the mid. */
-export function splitOffer(offer: string, splits: readonly SimulcastSplit[]): string {
-  if (!splits.length) return offer;
-  const ridExtId = splits[0].ridExtId;
+/** The publisher's ids for the mid and rid extensions, which the host reads the other way round once it splits. */
+export type ExtensionIds = Pick<SimulcastSplit, 'midExtId' | 'ridExtId'>;
+
+/**
+ * The ids the host rewrites for the connection's life, fixed by the first offer with a video section that declares
+ * both extensions (Chromium declares them in every video section, simulcast or not). Rewriting from then on, split or
+ * not, keeps each section's extension ids what they were when it was first applied: Chromium refuses an offer that
+ * moves an id of an active section to another extension, as a first split after a section without simulcast would
+ * (a small camera, then a screen share).
+ */
+export function extensionIds(offer: string, earlier: ExtensionIds | null): ExtensionIds | null {
+  if (earlier) return earlier;
+  for (const lines of splitSdp(offer).media) {
+    const midExtId = extId(lines, MID_URI);
+    const ridExtId = extId(lines, RID_URI);
+    if (lines[0].startsWith('m=video ') && midExtId >= 0 && ridExtId >= 0) return { midExtId, ridExtId };
+  }
+  return null;
+}
+
+/**
+ * The offer the host applies: each split section as one section per accepted rid, without RTX, the rid extension read
+ * as the mid (in every section, split or not, once `ids` are fixed).
+ */
+export function splitOffer(offer: string, splits: readonly SimulcastSplit[], ids: ExtensionIds | null = splits[0] ?? null): string {
+  if (!ids) return offer;
+  const { ridExtId } = ids;
   const byMid = new Map(splits.map((s) => [s.mid, s]));
   const parts = splitSdp(offer);
   parts.session = parts.session.map((l) => (l.startsWith('a=group:BUNDLE ') ? bundleSplit(l, byMid) : l));
@@ -116,9 +139,9 @@ function layerSection(lines: string[], rid: string): string[] {
 }
 
 /** The publisher's answer: each split's sections merged back into its simulcast section, extension ids restored. */
-export function mergeAnswer(hostAnswer: string, offer: string, splits: readonly SimulcastSplit[]): string {
-  if (!splits.length) return hostAnswer;
-  const { midExtId, ridExtId } = splits[0];
+export function mergeAnswer(hostAnswer: string, offer: string, splits: readonly SimulcastSplit[], ids: ExtensionIds | null = splits[0] ?? null): string {
+  if (!ids) return hostAnswer;
+  const { midExtId, ridExtId } = ids;
   const parts = splitSdp(hostAnswer);
   const offered = new Map(splitSdp(offer).media.map((lines) => [midOf(lines), lines]));
   const splitOfHostMid = new Map(splits.flatMap((s) => s.rids.map((r) => [r, s] as const)));
@@ -129,7 +152,7 @@ export function mergeAnswer(hostAnswer: string, offer: string, splits: readonly 
     const split = splitOfHostMid.get(mid);
     const restored = restoreMidExtension(lines, offered.get(split ? split.mid : mid), midExtId);
     if (!split) {
-      merged.push(restored);
+      merged.push(withRidExtension(restored, offered.get(mid), ridExtId));
       continue;
     }
     if (mid !== split.rids[0]) continue; // the first layer's section stands for all of them
@@ -157,6 +180,20 @@ function restoreMidExtension(lines: string[], offered: string[] | undefined, mid
     const at = out.findIndex((l) => l.startsWith('a=extmap:'));
     out.splice(at >= 0 ? at : 1, 0, `a=extmap:${midExtId} ${MID_URI}`);
   }
+  return out;
+}
+
+/**
+ * A section the host did not split is answered with the rid extension its offer declared, though the host read that id
+ * as the mid: an extension the answer leaves out is stopped for the connection, and Chromium then refuses the
+ * publisher's next simulcast section (a screen share after a camera without simulcast).
+ */
+function withRidExtension(lines: string[], offered: string[] | undefined, ridExtId: number): string[] {
+  if (!offered || extId(offered, RID_URI) !== ridExtId || lines.some((l) => isExt(l, RID_URI))) return lines;
+  const out = [...lines];
+  const lastExt = out.reduce((at, l, i) => (l.startsWith('a=extmap:') ? i : at), -1);
+  if (lastExt < 0) return lines;
+  out.splice(lastExt + 1, 0, `a=extmap:${ridExtId} ${RID_URI}`);
   return out;
 }
 
