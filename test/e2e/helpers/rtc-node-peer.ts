@@ -117,7 +117,11 @@ export async function joinNodePeer(baseURL: string, roomName: string, identity: 
       return out;
     },
     received: () => Object.fromEntries([...counts].map(([k, v]) => [k, { ...v }])),
-    timeline: () => [...timeline],
+    timeline: () => [
+      ...timeline,
+      // and what it holds now: each other's publications, subscribed or not
+      ...[...room.remoteParticipants.values()].map((p) => `now ${p.identity}: ${[...p.trackPublications.values()].map((t) => `${kindName(t.kind)} ${t.sid}${t.subscribed ? ' subscribed' : ''}`).join(', ')}`),
+    ],
     async videoSenderReport() {
       const { publisherStats } = await room.getRtcStats();
       for (const s of publisherStats) {
