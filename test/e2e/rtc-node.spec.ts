@@ -6,6 +6,7 @@
 // of its own I420 to RGBA conversion, which the test expects (asRtcNodeShowsBrowserColor).
 import { COLORS, type Peer, closeColor, parseRgb, waitToSeeAndHear } from './helpers/peer';
 import { type NodePeer, asRtcNodeShowsBrowserColor, joinNodePeer } from './helpers/rtc-node-peer';
+import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
 
 /** Waits until `observer` sees every other's colour and hears every other's tone; returns the last observation. */
@@ -29,7 +30,21 @@ async function nodeSeesAndHears(observer: NodePeer, others: readonly (NodePeer |
 const senders = async (nodes: NodePeer[]) => (await Promise.all(nodes.map((n) => n.videoSenderReport()))).join('; ')
   + `; what each heard of the others: ${nodes.map((n) => `${n.identity}: ${n.timeline().join(', ')}`).join('; ')}`;
 
-test('two rtc-node participants and a browser see each other\'s colours and hear each other\'s tones', async ({ call, baseURL }) => {
+/** The host's subscriber connection towards `sid`: each section's mid, direction and msid in its last offer, for a failure's message. */
+function hostDownView(host: Page, sid: string): Promise<string> {
+  return host.evaluate((sid) => {
+    type Peers = { downConnections(): [string, RTCPeerConnection][] };
+    const pc = (window as unknown as { tabsfuHost: { peers: Peers } }).tabsfuHost.peers.downConnections().find(([p]) => p === sid)?.[1];
+    const sdp = pc?.localDescription?.sdp;
+    if (!sdp) return `no subscriber connection for ${sid}`;
+    return sdp.split(/\r\nm=/).slice(1).map((m) => {
+      const line = (p: string) => m.split('\r\n').find((l) => l.startsWith(p))?.slice(p.length) ?? '-';
+      return `${m.split(' ')[0]} mid ${line('a=mid:')} ${['sendonly', 'recvonly', 'inactive', 'sendrecv'].find((d) => m.includes(`a=${d}`)) ?? ''} msid ${line('a=msid:')}`;
+    }).join('; ');
+  }, sid);
+}
+
+test('two rtc-node participants and a browser see each other\'s colours and hear each other\'s tones', async ({ call, host, baseURL }) => {
   // on a loaded machine the checks can take their full 30 s
   test.setTimeout(150_000);
   const nodes: NodePeer[] = [];
@@ -45,7 +60,7 @@ test('two rtc-node participants and a browser see each other\'s colours and hear
     for (const [observer, others] of [[red, [blue, carol]], [blue, [red, carol]]] as const) {
       const seen = await nodeSeesAndHears(observer, others);
       const what = `${observer.identity} saw ${JSON.stringify(seen.colors)}, heard ${JSON.stringify(seen.tones)}, frames ${JSON.stringify(seen.received)}`;
-      expect(seen, seen.ok ? what : `${what}; ${await senders(nodes)}`).toMatchObject({ ok: true });
+      expect(seen, seen.ok ? what : `${what}; ${await senders(nodes)}; the host offers ${observer.identity}: ${await hostDownView(host.page, observer.room.localParticipant!.sid!)}; the host page lists ${(await host.page.locator('[data-track]').allInnerTexts()).join('; ')}; the host said: ${host.log().filter((l) => l.includes('node-')).slice(-40).join(' | ')}`).toMatchObject({ ok: true });
     }
     const seen = await waitToSeeAndHear(carol, nodes, 30_000);
     const what = `carol saw ${JSON.stringify(seen.colors)} and heard ${JSON.stringify(seen.tones)}`;

@@ -52,6 +52,20 @@ class RecordingPeerCommands {
     this.slotsAdded++;
     this.slots.set(slot, { kind, direction: 'inactive' });
     this.attach(slot);
+    // the page's streams reach the worker before its reply does: a reply held here arrives after them
+    if (this.replyGate) await this.replyGate;
+  }
+
+  private replyGate: Promise<void> | null = null;
+
+  /** Holds the replies to the next slot creations, after their streams are attached, until the returned function is called. */
+  holdReplies(): () => void {
+    let release!: () => void;
+    this.replyGate = new Promise<void>((r) => (release = r));
+    return () => {
+      this.replyGate = null;
+      release();
+    };
   }
 
   async setDownSlot(_pid: string, slot: number, codec: CodecChoice | null): Promise<void> {

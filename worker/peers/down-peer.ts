@@ -35,6 +35,11 @@ export interface DownSlot {
   answered: boolean;
   /** The subscriber rejected the slot's section: its transceiver is stopped and never used again. */
   rejected?: boolean;
+  /**
+   * Being created for a bind: its streams may already be attached while the page's reply is on its way, and no other
+   * bind may take it then (it would, being free and with a sink, and the two tracks would share one m-line).
+   */
+  adding?: boolean;
 }
 
 /** How long a slot is kept for a resuming track before it is parked for any track. Default 30 s. */
@@ -128,11 +133,15 @@ export class DownPeer {
     this.expireKept(now);
     const kept = this.slots.find((s) => s.keptFor === up.sid && s.kind === up.kind && !s.binding && s.sink && !s.rejected);
     if (kept) return this.rebind(kept, up);
-    let slot = this.slots.find((s) => s.kind === up.kind && !s.binding && !s.keptFor && s.sink && !s.rejected);
+    let slot = this.slots.find((s) => s.kind === up.kind && !s.binding && !s.keptFor && s.sink && !s.rejected && !s.adding);
     if (!slot) {
-      slot = { id: this.nextSlotId++, kind: up.kind, mid: null, sink: null, binding: null, label: null, keptFor: null, keptUntil: 0, offeredIn: 0, answered: false };
+      slot = { id: this.nextSlotId++, kind: up.kind, mid: null, sink: null, binding: null, label: null, keptFor: null, keptUntil: 0, offeredIn: 0, answered: false, adding: true };
       this.slots.push(slot);
-      await this.commands.addDownSlot(this.pid, slot.id, up.kind, this.route);
+      try {
+        await this.commands.addDownSlot(this.pid, slot.id, up.kind, this.route);
+      } finally {
+        slot.adding = false;
+      }
       if (this.closed) throw new DownPeerClosedError(`subscriber ${this.pid} closed while adding a slot`);
       if (!slot.sink) throw new Error(`the page created slot ${slot.id} for ${this.pid} without its streams`);
     }

@@ -6,6 +6,8 @@ import { hostPageUrl } from './host-key';
 export interface Host {
   context: BrowserContext;
   page: Page;
+  /** The host's console so far (its worker's log included: Chromium reports it on the page), for a failure's message. */
+  log(): string[];
   close(): Promise<void>;
 }
 
@@ -23,15 +25,20 @@ export async function openHost(browser: Browser, baseUrl: string, query = '', op
     await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(baseUrl).origin, quotaSize: options.quotaBytes });
   }
   page.on('pageerror', (e) => console.log(`[host] page error: ${e.message}`));
-  page.on('console', (m) => {
+  const log: string[] = [];
+  const started = Date.now();
+  const keep = (m: { type(): string; text(): string }) => {
+    log.push(`${Date.now() - started} ${m.text()}`);
     if (m.type() === 'error' || m.type() === 'warning') console.log(`[host] ${m.text()}`);
-  });
+  };
+  page.on('console', keep);
   await page.goto(hostPageUrl(baseUrl, query));
   await page.getByTestId('link-status').filter({ hasText: 'serving as' }).waitFor({ timeout: 15_000 });
   await waitForHostCount(baseUrl, 1);
   return {
     context,
     page,
+    log: () => [...log],
     async close() {
       await context.close();
       await waitForHostCount(baseUrl, 0);
