@@ -6,7 +6,7 @@ import type { Page } from '@playwright/test';
 import { expect, test } from '@playwright/test';
 import { openHost } from './helpers/host';
 import { appEvents, appPeer, inRoom, serveApp } from './helpers/app';
-import { COLORS, closeColor } from './helpers/peer';
+import { COLORS, closeColor, openDirectVideo } from './helpers/peer';
 
 type Rgb = [number, number, number];
 const PANELS: Rgb[] = [[220, 40, 40], [40, 180, 60], [50, 70, 220], [230, 200, 40]];
@@ -84,37 +84,13 @@ function receivedSlide(page: Page, sharer: string) {
 }
 
 /** The panels' colours through a direct peer connection inside the sharer's page, in the codec the share is sent in. */
-function directSlide(page: Page): Promise<Rgb[]> {
-  return inRoom(page, async (room, sample) => {
-    const track = (window as unknown as { slideTrack: MediaStreamTrack }).slideTrack;
-    let mime = 'video/VP8';
-    const stats = await room.engine.pcManager.publisher.getStats();
-    const sender = room.localParticipant.getTrackPublication('screen_share').track.sender as RTCRtpSender;
-    (await sender.getStats()).forEach((r: Record<string, unknown>) => {
-      if (r.type === 'outbound-rtp' && r.codecId) mime = stats.get(r.codecId as string)?.mimeType ?? mime;
-    });
-    const a = new RTCPeerConnection();
-    const b = new RTCPeerConnection();
-    a.onicecandidate = (e) => e.candidate && void b.addIceCandidate(e.candidate);
-    b.onicecandidate = (e) => e.candidate && void a.addIceCandidate(e.candidate);
-    const t = a.addTransceiver(track, { direction: 'sendonly' });
-    t.setCodecPreferences(RTCRtpReceiver.getCapabilities('video')!.codecs.filter((c) => c.mimeType.toLowerCase() === mime.toLowerCase() || c.mimeType === 'video/rtx'));
-    const received = new Promise<MediaStreamTrack>((r) => (b.ontrack = (e) => r(e.track)));
-    await a.setLocalDescription();
-    await b.setRemoteDescription(a.localDescription!);
-    await b.setLocalDescription();
-    await a.setRemoteDescription(b.localDescription!);
-    const video = document.createElement('video');
-    video.muted = true;
-    video.srcObject = new MediaStream([await received]);
-    document.body.append(video);
-    await video.play();
-    // the encoder starts coarse: sample once a few seconds of frames (5 a second) have settled it
-    for (let i = 0; i < 15; i++) await new Promise((r) => video.requestVideoFrameCallback(r));
+async function directSlide(page: Page): Promise<Rgb[]> {
+  // three seconds of frames at 5 fps
+  await openDirectVideo(page, 'screen_share', 15);
+  return page.evaluate((sample) => {
+    const { video, close } = (window as unknown as { directVideo: { video: HTMLVideoElement; close(): void } }).directVideo;
     const panels = (new Function(`return (${sample})`)() as (v: HTMLVideoElement) => Rgb[])(video);
-    video.remove();
-    a.close();
-    b.close();
+    close();
     return panels;
   }, SAMPLE_PANELS);
 }

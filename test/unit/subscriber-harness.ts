@@ -28,17 +28,27 @@ class RecordingPeerCommands {
   slots = new Map<number, SlotState>();
   slotsAdded = 0;
   parked: number[] = [];
-  private gate: Promise<void> | null = null;
+  /** Where slot creations wait: before they start (`creation`), or after their streams are attached (`reply`). */
+  private gates: { creation: Promise<void> | null; reply: Promise<void> | null } = { creation: null, reply: null };
   private attach: (slot: number) => void = () => {};
+
+  private holdAt(at: 'creation' | 'reply'): () => void {
+    let release!: () => void;
+    this.gates[at] = new Promise<void>((r) => (release = r));
+    return () => {
+      this.gates[at] = null;
+      release();
+    };
+  }
 
   /** Holds the next slot creations (a subscribe in flight) until the returned function is called. */
   hold(): () => void {
-    let release!: () => void;
-    this.gate = new Promise<void>((r) => (release = r));
-    return () => {
-      this.gate = null;
-      release();
-    };
+    return this.holdAt('creation');
+  }
+
+  /** Holds the replies to the next slot creations, after their streams are attached, until the returned function is called. */
+  holdReplies(): () => void {
+    return this.holdAt('reply');
   }
 
   onAttach(fn: (slot: number) => void): void {
@@ -48,24 +58,12 @@ class RecordingPeerCommands {
   async openDown(): Promise<void> {}
 
   async addDownSlot(_pid: string, slot: number, kind: MediaKind): Promise<void> {
-    if (this.gate) await this.gate;
+    if (this.gates.creation) await this.gates.creation;
     this.slotsAdded++;
     this.slots.set(slot, { kind, direction: 'inactive' });
     this.attach(slot);
     // the page's streams reach the worker before its reply does: a reply held here arrives after them
-    if (this.replyGate) await this.replyGate;
-  }
-
-  private replyGate: Promise<void> | null = null;
-
-  /** Holds the replies to the next slot creations, after their streams are attached, until the returned function is called. */
-  holdReplies(): () => void {
-    let release!: () => void;
-    this.replyGate = new Promise<void>((r) => (release = r));
-    return () => {
-      this.replyGate = null;
-      release();
-    };
+    if (this.gates.reply) await this.gates.reply;
   }
 
   async setDownSlot(_pid: string, slot: number, codec: CodecChoice | null): Promise<void> {

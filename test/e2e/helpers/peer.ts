@@ -115,26 +115,29 @@ export function closeColor(a: [number, number, number], b: [number, number, numb
 }
 
 /**
- * The colour `page`'s own camera shows through a direct peer connection inside that page (no SFU), with the codec
- * its camera is published in: the reference a forwarded picture is held to. Sampled where seenColors() samples.
+ * In `page`: sends its own `source` track (livekit-client's, 'camera' or 'screen_share') over a direct peer connection
+ * inside the page (no SFU), in the codec it is published in, and resolves once `frames` frames were presented; the
+ * playing video is left at `window.directVideo` for a sampler, which closes it. The reference a forwarded picture is
+ * held to: the encoder starts coarse, so `frames` lets it settle. (A real function, not a string: the join page's
+ * CSP forbids evaluating strings.)
  */
-export async function directColor(page: Page): Promise<[number, number, number]> {
-  return page.evaluate(async () => {
-    type Pub = { track?: { mediaStreamTrack: MediaStreamTrack } };
-    const room = (window as unknown as { tabsfuRoom: { localParticipant: { getTrackPublication(s: string): Pub | undefined }; engine: { pcManager: { publisher: { getStats(): Promise<RTCStatsReport> } } } } }).tabsfuRoom;
-    const track = room.localParticipant.getTrackPublication('camera')!.track!.mediaStreamTrack;
+export function openDirectVideo(page: Page, source: 'camera' | 'screen_share', frames: number): Promise<void> {
+  return page.evaluate(async ([source, frames]) => {
+    type Pub = { track?: { mediaStreamTrack: MediaStreamTrack; sender?: RTCRtpSender } };
+    type Room = { localParticipant: { getTrackPublication(s: string): Pub | undefined }; engine: { pcManager: { publisher: { getStats(): Promise<RTCStatsReport> } } } };
+    const room = (window as unknown as { tabsfuRoom: Room }).tabsfuRoom;
+    const published = room.localParticipant.getTrackPublication(source)!.track!;
     let mime = 'video/VP8';
     const stats = await room.engine.pcManager.publisher.getStats();
-    stats.forEach((r) => {
-      if (r.type === 'outbound-rtp' && r.kind === 'video' && r.codecId) mime = stats.get(r.codecId)?.mimeType ?? mime;
+    (await published.sender!.getStats()).forEach((r) => {
+      if (r.type === 'outbound-rtp' && r.codecId) mime = stats.get(r.codecId)?.mimeType ?? mime;
     });
     const a = new RTCPeerConnection();
     const b = new RTCPeerConnection();
     a.onicecandidate = (e) => e.candidate && void b.addIceCandidate(e.candidate);
     b.onicecandidate = (e) => e.candidate && void a.addIceCandidate(e.candidate);
-    const t = a.addTransceiver(track, { direction: 'sendonly' });
-    const caps = RTCRtpReceiver.getCapabilities('video')!.codecs;
-    t.setCodecPreferences(caps.filter((c) => c.mimeType.toLowerCase() === mime.toLowerCase() || c.mimeType === 'video/rtx'));
+    const t = a.addTransceiver(published.mediaStreamTrack, { direction: 'sendonly' });
+    t.setCodecPreferences(RTCRtpReceiver.getCapabilities('video')!.codecs.filter((c) => c.mimeType.toLowerCase() === mime.toLowerCase() || c.mimeType === 'video/rtx'));
     const received = new Promise<MediaStreamTrack>((r) => (b.ontrack = (e) => r(e.track)));
     await a.setLocalDescription();
     await b.setRemoteDescription(a.localDescription!);
@@ -146,17 +149,29 @@ export async function directColor(page: Page): Promise<[number, number, number]>
     video.style.cssText = 'position:fixed;left:0;top:0;width:160px';
     document.body.append(video);
     await video.play();
-    // the encoder starts coarse: take the picture once it has settled, a second of frames later
-    for (let i = 0; i < 30; i++) await new Promise((r) => video.requestVideoFrameCallback(r));
+    for (let i = 0; i < frames; i++) await new Promise((r) => video.requestVideoFrameCallback(r));
+    const close = () => {
+      video.remove();
+      a.close();
+      b.close();
+    };
+    (window as unknown as { directVideo: { video: HTMLVideoElement; close(): void } }).directVideo = { video, close };
+  }, [source, frames] as const);
+}
+
+/** The colour `page`'s own camera shows through a direct connection (openDirectVideo), sampled where seenColors() samples. */
+export async function directColor(page: Page): Promise<[number, number, number]> {
+  // a second of frames at 30 fps
+  await openDirectVideo(page, 'camera', 30);
+  return page.evaluate(() => {
+    const { video, close } = (window as unknown as { directVideo: { video: HTMLVideoElement; close(): void } }).directVideo;
     const c = document.createElement('canvas');
     c.width = 32;
     c.height = 18;
     const g = c.getContext('2d', { willReadFrequently: true })!;
     g.drawImage(video, 0, 0, 32, 18);
     const d = g.getImageData(16, 6, 1, 1).data;
-    video.remove();
-    a.close();
-    b.close();
+    close();
     return [d[0], d[1], d[2]] as [number, number, number];
   });
 }
