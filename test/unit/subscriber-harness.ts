@@ -28,11 +28,14 @@ class RecordingPeerCommands {
   slots = new Map<number, SlotState>();
   slotsAdded = 0;
   parked: number[] = [];
-  /** Where slot creations wait: before they start (`creation`), or after their streams are attached (`reply`). */
-  private gates: { creation: Promise<void> | null; reply: Promise<void> | null } = { creation: null, reply: null };
+  /**
+   * Where the page's work waits: slot creations before they start (`creation`) or after their streams are attached
+   * (`reply`), and parkings before the transceiver turns inactive (`parking`).
+   */
+  private gates: Record<'creation' | 'reply' | 'parking', Promise<void> | null> = { creation: null, reply: null, parking: null };
   private attach: (slot: number) => void = () => {};
 
-  private holdAt(at: 'creation' | 'reply'): () => void {
+  private holdAt(at: 'creation' | 'reply' | 'parking'): () => void {
     let release!: () => void;
     this.gates[at] = new Promise<void>((r) => (release = r));
     return () => {
@@ -51,6 +54,11 @@ class RecordingPeerCommands {
     return this.holdAt('reply');
   }
 
+  /** Holds the next parkings, with their transceivers still sending, until the returned function is called. */
+  holdParking(): () => void {
+    return this.holdAt('parking');
+  }
+
   onAttach(fn: (slot: number) => void): void {
     this.attach = fn;
   }
@@ -67,6 +75,7 @@ class RecordingPeerCommands {
   }
 
   async setDownSlot(_pid: string, slot: number, codec: CodecChoice | null): Promise<void> {
+    if (!codec && this.gates.parking) await this.gates.parking;
     const s = this.slots.get(slot)!;
     s.direction = codec ? 'sendonly' : 'inactive';
     if (!codec) this.parked.push(slot);

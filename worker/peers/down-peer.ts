@@ -218,9 +218,16 @@ export class DownPeer {
 
   private park(slot: DownSlot): void {
     slot.keptFor = null;
-    slot.label = null;
-    if (this.closed || slot.rejected) return;
-    this.commands.setDownSlot(this.pid, slot.id, null).then(() => this.negotiate(), () => {});
+    if (this.closed || slot.rejected) {
+      slot.label = null;
+      return;
+    }
+    // the label stays until the page has turned the section inactive: an offer made before that still shows it
+    // sending, and under the page's own msid LiveKit's SDKs could not place it (the Rust SDK drops such a track)
+    this.commands.setDownSlot(this.pid, slot.id, null).then(() => {
+      if (!slot.binding && !slot.keptFor) slot.label = null;
+      this.negotiate();
+    }, () => {});
   }
 
   /** What the subscriber wants of a track; remembered for the track's later bindings. */
