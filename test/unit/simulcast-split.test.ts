@@ -75,7 +75,13 @@ describe('simulcast received as one section per layer', () => {
     expect(splitSdp(answer).media[2]).toEqual(expect.arrayContaining(['a=rid:h recv', 'a=simulcast:recv h', `a=extmap:10 ${RID}`]));
     // a third has nothing left: it is received without simulcast
     const third = share.replace('a=mid:2', 'a=mid:3');
-    expect(chooseSplits(both.replace('BUNDLE 0 1 2', 'BUNDLE 0 1 2 3') + third, later).at(-1)).toMatchObject({ mid: '3', rids: [] });
+    const all = both.replace('BUNDLE 0 1 2', 'BUNDLE 0 1 2 3') + third;
+    const thirdSplits = chooseSplits(all, later);
+    expect(thirdSplits.at(-1)).toMatchObject({ mid: '3', rids: [] });
+    // and is answered without the rid extension, so that it never sends a rid the host would read as a mid
+    const thirdAnswer = splitSdp(mergeAnswer(hostAnswerTo(splitOffer(all, thirdSplits)), all, thirdSplits)).media.at(-1)!;
+    expect(thirdAnswer).toContain('a=mid:3');
+    expect(thirdAnswer.some((l) => l.includes(RID))).toBe(false);
   });
 
   it('keeps a camera without simulcast on the extension ids it was first applied with when a screen share later splits', () => {

@@ -184,12 +184,14 @@ function restoreMidExtension(lines: string[], offered: string[] | undefined, mid
 }
 
 /**
- * A section the host did not split is answered with the rid extension its offer declared, though the host read that id
- * as the mid: an extension the answer leaves out is stopped for the connection, and Chromium then refuses the
- * publisher's next simulcast section (a screen share after a camera without simulcast).
+ * A section without simulcast is answered with the rid extension its offer declared, though the host read that id as
+ * the mid: an extension the answer leaves out is stopped for the connection, and Chromium then refuses the publisher's
+ * next simulcast section (a screen share after a camera without simulcast). Such a section never sends a rid. A
+ * simulcast section the host could not split is still answered without it, so that its rids, which the host would
+ * read as mids, are never sent.
  */
 function withRidExtension(lines: string[], offered: string[] | undefined, ridExtId: number): string[] {
-  if (!offered || extId(offered, RID_URI) !== ridExtId || lines.some((l) => isExt(l, RID_URI))) return lines;
+  if (!offered || sendRids(offered).length || extId(offered, RID_URI) !== ridExtId || lines.some((l) => isExt(l, RID_URI))) return lines;
   const out = [...lines];
   const lastExt = out.reduce((at, l, i) => (l.startsWith('a=extmap:') ? i : at), -1);
   if (lastExt < 0) return lines;
