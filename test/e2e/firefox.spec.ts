@@ -21,7 +21,20 @@ const VP8_TOLERANCE = 50;
 
 async function expectToSeeAndHear(observer: Peer | FirefoxPeer, others: (Peer | FirefoxPeer)[]) {
   const seen = await waitToSeeAndHear(observer as Peer, others as Peer[], 30_000, VP8_TOLERANCE);
-  expect(seen.ok, `${observer.identity} saw ${JSON.stringify(seen.colors)}, heard ${JSON.stringify(seen.tones)}`).toBe(true);
+  const what = `${observer.identity} saw ${JSON.stringify(seen.colors)}, heard ${JSON.stringify(seen.tones)}`;
+  expect(seen.ok, seen.ok ? what : `${what}; its tiles: ${await tiles(observer)}`).toBe(true);
+}
+
+/**
+ * Each remote tile's video element as the observer's page has it, for a failure's message: a Firefox peer has been
+ * seen decoding a Chromium peer's frames while its tile gave no picture to sample.
+ */
+function tiles(observer: Peer | FirefoxPeer): Promise<string> {
+  return (observer.page as Peer['page']).evaluate(() => [...document.querySelectorAll<HTMLElement>('.tile:not(.local)')].map((t) => {
+    const v = t.querySelector('video');
+    const r = v?.getBoundingClientRect();
+    return v ? `${t.dataset.identity}: ${v.videoWidth}x${v.videoHeight}, paused ${v.paused}, readyState ${v.readyState}, at ${Math.round(r!.x)},${Math.round(r!.y)} ${Math.round(r!.width)}x${Math.round(r!.height)} in ${innerWidth}x${innerHeight}` : `${t.dataset.identity}: no video`;
+  }).join('; '));
 }
 
 // This Firefox has no H.264 (Mozilla's OpenH264 plugin is downloaded at first run, which a closed network

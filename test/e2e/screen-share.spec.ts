@@ -6,7 +6,7 @@ import type { Page } from '@playwright/test';
 import { expect, test } from '@playwright/test';
 import { openHost } from './helpers/host';
 import { appEvents, appPeer, inRoom, serveApp } from './helpers/app';
-import { COLORS, closeColor, openDirectVideo } from './helpers/peer';
+import { COLORS, closeColor, openDirectVideo, type Peer } from './helpers/peer';
 
 type Rgb = [number, number, number];
 const PANELS: Rgb[] = [[220, 40, 40], [40, 180, 60], [50, 70, 220], [230, 200, 40]];
@@ -98,10 +98,13 @@ async function directSlide(page: Page): Promise<Rgb[]> {
 test('a 1280x720 screen share reaches a subscriber at full size with the colours of a direct connection, and goes away when sharing stops', async ({ browser, baseURL }) => {
   const host = await openHost(browser, baseURL!);
   const app = await serveApp();
+  const peers: Peer[] = [];
   try {
     const room = `screen-${Date.now()}`;
     const alice = await appPeer(browser, app, baseURL!, room, 'alice', { color: COLORS.red, tone: 440, texture: true });
+    peers.push(alice);
     const bob = await appPeer(browser, app, baseURL!, room, 'bob', { color: COLORS.green, tone: 660, publish: false });
+    peers.push(bob);
     const sid = await shareSlide(alice.page);
 
     await expect.poll(async () => (await appEvents(bob.page, 'subscribed')).some((e) => e.trackSid === sid), { message: 'bob subscribes to the share' }).toBe(true);
@@ -127,8 +130,10 @@ test('a 1280x720 screen share reaches a subscriber at full size with the colours
     await expect.poll(async () => (await appEvents(bob.page, 'unsubscribed')).some((e) => e.trackSid === sid), { message: 'the share goes away' }).toBe(true);
     const camera = await inRoom(bob.page, (r) => r.remoteParticipants.get('alice')?.getTrackPublication('camera')?.isSubscribed ?? false);
     expect(camera, 'the camera stays').toBe(true);
-    await host.close();
   } finally {
+    // the peers leave before the host goes, or they would keep trying to resume through the tests after this one
+    for (const p of peers) await p.context.close().catch(() => {});
+    await host.close();
     app.close();
   }
 });
