@@ -30,7 +30,10 @@ async function nodeSeesAndHears(observer: NodePeer, others: readonly (NodePeer |
 const senders = async (nodes: NodePeer[]) => (await Promise.all(nodes.map((n) => n.videoSenderReport()))).join('; ')
   + `; what each heard of the others: ${nodes.map((n) => `${n.identity}: ${n.timeline().join(', ')}`).join('; ')}`;
 
-/** The host's subscriber connection towards `sid`: each section's mid, direction and msid in its last offer, for a failure's message. */
+/**
+ * The host's subscriber connection towards `sid`, as the page's last local offer has it (each section's mid, direction
+ * and the page's own msid, before the worker writes the tracks' ids into what it sends): for a failure's message.
+ */
 function hostDownView(host: Page, sid: string): Promise<string> {
   return host.evaluate((sid) => {
     type Peers = { downConnections(): [string, RTCPeerConnection][] };
