@@ -30,7 +30,7 @@ async function expectToSeeAndHear(observer: Peer | FirefoxPeer, others: (Peer | 
  * seen decoding a Chromium peer's frames while its tile gave no picture to sample.
  */
 function tiles(observer: Peer | FirefoxPeer): Promise<string> {
-  return (observer.page as Peer['page']).evaluate(() => [...document.querySelectorAll<HTMLElement>('.tile:not(.local)')].map((t) => {
+  return (observer.page as Peer['page']).evaluate(() => `page ${document.visibilityState}; ` + [...document.querySelectorAll<HTMLElement>('.tile:not(.local)')].map((t) => {
     const v = t.querySelector('video');
     const r = v?.getBoundingClientRect();
     return v ? `${t.dataset.identity}: ${v.videoWidth}x${v.videoHeight}, paused ${v.paused}, readyState ${v.readyState}, at ${Math.round(r!.x)},${Math.round(r!.y)} ${Math.round(r!.width)}x${Math.round(r!.height)} in ${innerWidth}x${innerHeight}` : `${t.dataset.identity}: no video`;

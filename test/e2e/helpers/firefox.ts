@@ -89,7 +89,9 @@ async function startSoundServer(dir: string): Promise<{ server: string; process:
 
 /** The test app in a new Firefox page, connected to tabsfu at `baseURL`. */
 export async function firefoxAppPeer(browser: FirefoxBrowser, app: AppServer, baseURL: string, room: string, identity: string, o: AppPeerOptions): Promise<FirefoxPeer> {
-  const page = await browser.newPage();
+  // A window of its own: a new tab would hide the peer opened before it, and Firefox then presents video frames
+  // only on its background refresh tick (about once a second), which a colour sample races and often loses.
+  const page = await browser.newPage({ type: 'window' });
   page.on('pageerror', (e) => console.log(`[${identity}] page error: ${e instanceof Error ? e.message : String(e)}`));
   page.on('console', (m) => {
     if (m.type() === 'error' || m.type() === 'warn') console.log(`[${identity}] ${m.type()}: ${m.text()}`);
