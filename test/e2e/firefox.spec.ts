@@ -26,8 +26,8 @@ async function expectToSeeAndHear(observer: Peer | FirefoxPeer, others: (Peer | 
 }
 
 /**
- * Each remote tile's video element as the observer's page has it, for a failure's message: a Firefox peer has been
- * seen decoding a Chromium peer's frames while its tile gave no picture to sample.
+ * The observer page's visibility and each remote tile's video element, for a failure's message: a hidden Firefox page
+ * decodes frames but presents them about once a second, too seldom for a colour sample (firefoxAppPeer's windows).
  */
 function tiles(observer: Peer | FirefoxPeer): Promise<string> {
   return (observer.page as Peer['page']).evaluate(() => `page ${document.visibilityState}; ` + [...document.querySelectorAll<HTMLElement>('.tile:not(.local)')].map((t) => {
