@@ -5,6 +5,7 @@ import { COLORS, type Peer } from './helpers/peer';
 import { CAMERA_720P, VP9_L1T3_CAMERA, appPeer, inRoom, serveApp, type AppPeerOptions, type AppServer } from './helpers/app';
 import { peerInboundStats } from './helpers/stats';
 import { createShapedSite, shapedSiteUnavailable, type ShapedSite } from './helpers/shaped-site';
+import { storedEvents } from './helpers/telemetry';
 
 const unavailable = shapedSiteUnavailable();
 
@@ -37,6 +38,26 @@ function hostSendDelayMs(host: Page, pid: string, ms: number): Promise<number> {
     const b = await read();
     return b.packets > a.packets ? ((b.delay - a.delay) / (b.packets - a.packets)) * 1000 : 0;
   }, [pid, ms] as const);
+}
+
+/** The host's outgoing estimate on one participant's subscriber connection, kbit/s (0 when unknown). */
+function hostEstimateKbps(host: Page, pid: string): Promise<number> {
+  return host.evaluate(async (pid) => {
+    type Peers = { downConnections(): [string, RTCPeerConnection][] };
+    const pc = (window as unknown as { tabsfuHost: { peers: Peers } }).tabsfuHost.peers.downConnections().find(([p]) => p === pid)?.[1];
+    let kbps = 0;
+    (await pc?.getStats())?.forEach((s) => {
+      if (s.type === 'candidate-pair' && s.nominated && typeof s.availableOutgoingBitrate === 'number') kbps = Math.round(s.availableOutgoingBitrate / 1000);
+    });
+    return kbps;
+  }, pid);
+}
+
+/** Why a subscriber has the layer it has, for a failure's message: the host's estimate towards it and its layer switches. */
+async function layerStory(host: Page, subscriber: Peer): Promise<string> {
+  const sid = await subscriber.page.evaluate(() => (window as unknown as { tabsfuRoom: { localParticipant: { sid: string } } }).tabsfuRoom.localParticipant.sid);
+  const switches = (await storedEvents(host)).filter((e) => e.event === 'track_layer_switched' && e.participantSid === sid).map((e) => `${new Date(e.at).toISOString().slice(11, 19)} ${e.detail}`);
+  return `host estimate towards it ${await hostEstimateKbps(host, sid)} kbit/s; its layer switches: ${switches.join(', ') || 'none'}`;
 }
 
 interface SentLayer { rid: string; width: number; fps: number; limit: string; kbytes: number }
@@ -117,7 +138,7 @@ test('a subscriber on a slow downlink gets a lower simulcast layer and stays rea
       throw new Error(`the publisher never sent its 1280 layer: ${JSON.stringify(await sentLayers(alice))}\n${e.message}`);
     });
     await expect.poll(async () => (await video(wide.page)).width, { timeout: 20_000 }).toBe(1280).catch(async (e: Error) => {
-      throw new Error(`the fast subscriber did not get the full picture the publisher sends: ${JSON.stringify(await sentLayers(alice))}\n${e.message}`);
+      throw new Error(`the fast subscriber did not get the full picture the publisher sends: ${JSON.stringify(await sentLayers(alice))}; ${await layerStory(call.host.page, wide)}\n${e.message}`);
     });
     await expect.poll(async () => (await video(narrow.page)).width, { message: 'the slow one gets a lower layer', timeout: 30_000 }).toBeLessThan(1280);
     await expect.poll(async () => (await video(narrow.page)).framesDecoded, { message: 'and decodes it' }).toBeGreaterThan(30);

@@ -121,6 +121,10 @@ pub struct Link {
     last_congestion_ms: f64,
     /// The previous report's send delay was over the threshold.
     queued_before: bool,
+    /// The down has been given less than the highest layer it wants that is being sent (budget, congestion or a
+    /// hold): from then on a move up must fit the budget. Until then the link is presumed to carry what the
+    /// subscriber wants, as at its start.
+    pub held_below: bool,
 }
 
 impl Link {
@@ -134,6 +138,7 @@ impl Link {
             hold_ms: HOLD_MIN_MS,
             last_congestion_ms: f64::NEG_INFINITY,
             queued_before: false,
+            held_below: false,
         }
     }
 }
@@ -170,14 +175,17 @@ impl Link {
 
 /// The layer a down should get: the highest layer at or below `max` that is
 /// being sent and that its budget covers. `current` is the layer it has
-/// (`None` before it started). The budget is checked for a start and for a
-/// move up (with headroom, and not during a hold), never to move down: an
-/// estimate below the current layer's rate is often an estimate that had no
-/// reason to grow (GoogCC's stays near what was sent while the sender is
+/// (`None` before it started). The budget is checked for a start, and for a
+/// move up once the link has held the down below a layer being sent (with
+/// headroom, and not during a hold); never to move down: an estimate below
+/// the current layer's rate is often an estimate that had no reason to grow
+/// (GoogCC's stays near what was sent while the sender is
 /// application-limited), and a link that truly cannot carry the layer shows
 /// it as a queue or loss, which is congestion and steps below `current`. So
-/// a subscriber on a fast link is not held on a low layer by a low first
-/// estimate that nothing would raise again.
+/// a subscriber on a fast link is not held on a low layer by a low estimate
+/// that nothing would raise again: neither its first one, nor the one it has
+/// when the layer it wants starts later than it did (a publisher's top layer
+/// starts once its own estimate has grown).
 pub fn choose(layers: &[Layer], max: u8, current: Option<u8>, link: &Link, now_ms: f64) -> u8 {
     let top = (max as usize).min(layers.len().saturating_sub(1));
     let active = |l: usize| layers[l].is_active(now_ms);
@@ -195,11 +203,17 @@ pub fn choose(layers: &[Layer], max: u8, current: Option<u8>, link: &Link, now_m
             continue;
         }
         let need = if up { layers[l].bitrate_bps * UP_HEADROOM } else { layers[l].bitrate_bps };
-        let checked = up || current.is_none();
+        let checked = current.is_none() || (up && link.held_below);
         if l == 0 || !checked || need <= link.budget_bps {
             return l as u8;
         }
     }
     // every layer at or below the ceiling stopped: the lowest one that runs
     (0..layers.len()).find(|&l| active(l)).unwrap_or(top) as u8
+}
+
+/// The highest layer at or below `max` that is being sent, if any.
+pub fn highest_sent(layers: &[Layer], max: u8, now_ms: f64) -> Option<u8> {
+    let top = (max as usize).min(layers.len().saturating_sub(1));
+    (0..=top).rev().find(|&l| layers[l].is_active(now_ms)).map(|l| l as u8)
 }

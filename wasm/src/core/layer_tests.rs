@@ -6,6 +6,8 @@ const H264_IDR: [u8; 5] = [0, 0, 0, 1, 0x65];
 const H264_DELTA: [u8; 5] = [0, 0, 0, 1, 0x41];
 /// Bytes per frame by layer at 30 fps: about 100 kbit/s, 300 kbit/s, 1.2 Mbit/s.
 const SIZES: [u32; 3] = [420, 1250, 5000];
+/// A keyframe costs this many delta frames, as a camera's do.
+const KEYFRAME_COST: u32 = 4;
 
 struct Sim {
     c: Core,
@@ -33,7 +35,8 @@ impl Sim {
     fn frame(&mut self, layer: u32, key: bool) -> Vec<u32> {
         let bytes = if key { H264_IDR } else { H264_DELTA };
         self.c.io[..5].copy_from_slice(&bytes);
-        let n = self.c.frame_in_layer(self.t, layer, 0, Codec::H264, SIZES[layer as usize], 5, key, self.now);
+        let size = SIZES[layer as usize] * if key { KEYFRAME_COST } else { 1 };
+        let n = self.c.frame_in_layer(self.t, layer, 0, Codec::H264, size, 5, key, self.now);
         self.c.targets(n).to_vec()
     }
 
@@ -46,12 +49,20 @@ impl Sim {
 
     /// Frames on every layer for `ms`, answering keyframe requests at the next frame as a publisher would.
     fn run(&mut self, ms: f64) -> Vec<u32> {
+        self.run_layers(ms, 3)
+    }
+
+    /// Frames on the lowest `sent` layers only for `ms` (the others are not being sent), answering keyframe requests.
+    fn run_layers(&mut self, ms: f64, sent: u32) -> Vec<u32> {
         let mut asked: Vec<u32> = Vec::new();
         let mut pending: Vec<u32> = Vec::new();
         let end = self.now + ms;
         while self.now < end {
             let keys = std::mem::take(&mut pending);
-            self.tick(&keys);
+            for l in 0..sent {
+                self.frame(l, keys.contains(&l));
+            }
+            self.now += 33.0;
             while self.c.poll_keyframe_request(self.now) != NONE {
                 let l = self.c.last_request_layer();
                 asked.push(l);
@@ -157,21 +168,46 @@ fn a_layer_the_publisher_stops_sending_moves_its_subscribers_to_one_that_runs() 
     let d = s.down(2);
     s.run(1000.0);
     // the top layer stops (dynacast or the publisher's own bandwidth); the others go on
-    let end = s.now + 2000.0;
-    let mut pending = Vec::new();
-    while s.now < end {
-        let keys: Vec<u32> = std::mem::take(&mut pending);
-        for l in 0..2 {
-            s.frame(l, keys.contains(&l));
-        }
-        s.now += 33.0;
-        while s.c.poll_keyframe_request(s.now) != NONE {
-            pending.push(s.c.last_request_layer());
-        }
-    }
+    s.run_layers(2000.0, 2);
     assert_eq!(s.layer_of(d), (1.0, 1.0));
     assert!(s.c.down_stats(d) > 12);
     assert_eq!(s.c.stats[11], SwitchReason::LayerStopped as u32 as f64);
+}
+
+#[test]
+fn a_layer_that_starts_after_its_subscriber_did_is_taken_up_on_a_link_that_never_held_it_back() {
+    let mut s = Sim::new();
+    // the publisher's top layer starts once its own estimate has grown: at first it sends the lower two
+    let d = s.c.down_open(s.t);
+    s.c.down_set_max_layer(d, 2, s.now);
+    s.c.down_set_ready(d, true);
+    s.run_layers(2000.0, 2);
+    assert_eq!(s.layer_of(d), (1.0, 1.0), "the highest layer being sent");
+    // the estimate of a connection that cannot probe stays near what it carries, below any rate the top measures
+    s.c.down_set_link(d, 360_000.0, 0.0, 0.0, s.now);
+    s.run_layers(1000.0, 2);
+    s.tick(&[2]);
+    s.run(1000.0);
+    assert_eq!(s.layer_of(d), (2.0, 2.0), "its own layer, once sent, as a start would have had it");
+}
+
+#[test]
+fn a_subscriber_held_below_a_layer_by_its_budget_moves_up_only_when_the_estimate_covers_it() {
+    let mut s = Sim::new();
+    s.down(2);
+    s.run(1000.0);
+    let d = s.c.down_open(s.t);
+    s.c.down_set_link(d, 360_000.0, 0.0, 0.0, s.now);
+    s.c.down_set_max_layer(d, 2, s.now);
+    s.c.down_set_ready(d, true);
+    s.run(2000.0);
+    assert_eq!(s.layer_of(d), (1.0, 1.0), "started within its budget");
+    s.c.down_set_link(d, 360_000.0, 0.0, 0.0, s.now);
+    s.run(2000.0);
+    assert_eq!(s.layer_of(d), (1.0, 1.0), "no move up beyond it");
+    s.c.down_set_link(d, 2_000_000.0, 0.0, 0.0, s.now);
+    s.run(1000.0);
+    assert_eq!(s.layer_of(d), (2.0, 2.0), "up once the estimate covers the top with headroom");
 }
 
 #[test]
