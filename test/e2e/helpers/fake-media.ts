@@ -13,9 +13,17 @@ export interface FakeMedia {
   gain?: number;
   width?: number;
   height?: number;
+  /** Leave out the moving block: a picture that stays the same, for screenshots (it costs almost no bits). */
+  still?: boolean;
 }
 
-/** Runs in the page before any script: replaces getUserMedia's devices, nothing else. */
+/** The colour of every fake screen: a slide's background, under lines of text-like detail along its top. */
+export const SCREEN_COLOR = 'rgb(240,150,30)';
+
+/**
+ * Runs in the page before any script: replaces getUserMedia's devices, and the screen getDisplayMedia offers with a
+ * 1280x720 slide at 5 fps (the colour above, text-like lines along its top, a moving pointer).
+ */
 export function installFakeMedia(media: FakeMedia & { width: number; height: number }): void {
   const md = navigator.mediaDevices;
   if (!md) return;
@@ -30,6 +38,7 @@ export function installFakeMedia(media: FakeMedia & { width: number; height: num
       const draw = () => {
         g.fillStyle = media.color;
         g.fillRect(0, 0, media.width, media.height);
+        if (media.still) return;
         g.fillStyle = '#ffffff';
         g.fillRect((i++ * 4) % media.width, media.height - 14, 12, 12);
       };
@@ -50,5 +59,22 @@ export function installFakeMedia(media: FakeMedia & { width: number; height: num
       tracks.push(dst.stream.getAudioTracks()[0]);
     }
     return new MediaStream(tracks);
+  };
+  md.getDisplayMedia = async () => {
+    const canvas = document.createElement('canvas');
+    canvas.width = 1280;
+    canvas.height = 720;
+    const g = canvas.getContext('2d')!;
+    let frame = 0;
+    const draw = () => {
+      g.fillStyle = 'rgb(240,150,30)'; // SCREEN_COLOR: this function runs in the page, where the constant is not
+      g.fillRect(0, 0, 1280, 720);
+      g.fillStyle = '#222';
+      for (let line = 0; line < 10; line++) for (let w = 0; w < 50; w++) if ((w * 7 + line * 3) % 5) g.fillRect(40 + w * 24, 30 + line * 18, 18, 7);
+      g.fillRect(40 + ((frame++ * 23) % 1180), 680, 16, 16);
+    };
+    draw();
+    setInterval(draw, 200);
+    return canvas.captureStream(5);
   };
 }

@@ -1,6 +1,6 @@
 // A person in a call: a browser context of its own (a separate profile), the real join page, and probes that
 // read what that person sees (pixel colours) and hears (tone frequencies).
-import type { Browser, BrowserContext, Page } from '@playwright/test';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from '@playwright/test';
 import { type FakeMedia, installFakeMedia } from './fake-media';
 
 export interface Peer {
@@ -18,9 +18,9 @@ export const COLORS = {
   yellow: 'rgb(230,210,40)',
 } as const;
 
-/** Opens the join page in a new browser context, with the peer's own camera colour and tone. */
-export async function joinPeer(browser: Browser, baseUrl: string, room: string, name: string, media: FakeMedia): Promise<Peer> {
-  const context = await browser.newContext();
+/** Opens the join page in a new browser context (of `contextOptions`, e.g. a phone's viewport), with the peer's own camera colour and tone. */
+export async function joinPeer(browser: Browser, baseUrl: string, room: string, name: string, media: FakeMedia, contextOptions: BrowserContextOptions = {}): Promise<Peer> {
+  const context = await browser.newContext(contextOptions);
   await context.addInitScript(installFakeMedia, { width: 320, height: 180, ...media });
   const page = await context.newPage();
   return joinInPage(context, page, baseUrl, room, name, media);

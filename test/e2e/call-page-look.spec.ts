@@ -1,0 +1,73 @@
+// How the join page looks, compared with reference screenshots at a desktop's size and a phone's, and an
+// accessibility check of each view with axe: no serious or critical violations. Cameras show a still picture and
+// peers are silent, so that two pictures of one view match (no moving block, no speaking highlight); the
+// connection-quality bars and the screen share, which move, are masked.
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type Page } from '@playwright/test';
+import { installFakeMedia } from './helpers/fake-media';
+import { openHost } from './helpers/host';
+import { COLORS, joinPeer, seenColors, type Peer } from './helpers/peer';
+
+const SIZES = {
+  desktop: { viewport: { width: 1280, height: 720 } },
+  phone: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 1 },
+};
+
+/** The serious and critical axe violations on `page`, as "rule: element…". */
+async function axeViolations(page: Page): Promise<string[]> {
+  const { violations } = await new AxeBuilder({ page }).analyze();
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+/** Compares with the reference screenshot `name`, with what moves masked. */
+async function looksLike(page: Page, name: string): Promise<void> {
+  await expect(page).toHaveScreenshot(name, {
+    mask: [page.locator('.screen video'), page.locator('.lk-connection-quality')],
+    maxDiffPixelRatio: 0.01,
+  });
+}
+
+for (const [size, options] of Object.entries(SIZES)) {
+  test(`the prejoin, a three-person call and a screen share look right and pass an accessibility check on a ${size}`, async ({ browser, baseURL }) => {
+    test.setTimeout(120_000);
+    const host = await openHost(browser, baseURL!);
+    const room = `Weekly sync (${size})`;
+
+    const visitor = await browser.newContext(options);
+    await visitor.addInitScript(installFakeMedia, { width: 320, height: 180, color: COLORS.yellow, tone: 550, gain: 0, still: true });
+    const lobby = await visitor.newPage();
+    await lobby.goto(`${baseURL}/join/${encodeURIComponent(room)}`);
+    await expect(lobby.locator('.lk-prejoin video')).toBeVisible();
+    await looksLike(lobby, `prejoin-${size}.png`);
+    expect(await axeViolations(lobby), 'prejoin').toEqual([]);
+    await visitor.close();
+
+    const peers: Peer[] = [];
+    for (const [name, color] of [['Alice', COLORS.red], ['Bob', COLORS.green], ['Carol', COLORS.blue]] as const) {
+      peers.push(await joinPeer(browser, baseURL!, room, name, { color, tone: 440, gain: 0, still: true }, options));
+    }
+    const alice = peers[0];
+    // a phone's grid pages: it shows Alice and one other, and a pager
+    const others = size === 'phone' ? 1 : 2;
+    await expect.poll(async () => Object.keys(await seenColors(alice.page)).length, { message: `Alice sees ${others} others` }).toBe(others);
+    await looksLike(alice.page, `call-${size}.png`);
+    expect(await axeViolations(alice.page), 'call').toEqual([]);
+
+    await peers[1].page.getByTestId('toggle-screen').click();
+    await expect(alice.page.locator('.lk-focus-layout .screen video')).toBeVisible();
+    await looksLike(alice.page, `screen-share-${size}.png`);
+    expect(await axeViolations(alice.page), 'screen share').toEqual([]);
+
+    await alice.page.getByTestId('toggle-chat').click();
+    await expect(alice.page.locator('.lk-chat')).toBeVisible();
+    expect(await axeViolations(alice.page), 'chat').toEqual([]);
+
+    await alice.page.getByTestId('leave').click();
+    await expect(alice.page.getByTestId('ended')).toBeVisible();
+    await looksLike(alice.page, `ended-${size}.png`);
+    expect(await axeViolations(alice.page), 'ended').toEqual([]);
+
+    for (const p of peers) await p.context.close();
+    await host.close();
+  });
+}
