@@ -16,7 +16,9 @@ export class HostPage {
   constructor(root: HTMLElement, private readonly act: (action: HostAction) => Promise<void>) {
     root.innerHTML = `
       <header><h1>tabsfu host</h1><span class="status" data-testid="link-status">connecting…</span></header>
-      <p class="hint">Keep this tab open: it is the media server. It may sit in the background.</p>
+      <p class="hint" data-testid="hosting-hint"><strong>This tab is the media server for every call below.</strong> Closing it ends
+        them; reloading it drops everyone for a few seconds. It may sit in the background, and the calls go on while
+        you use other tabs.</p>
       <form class="start">
         <label>Start a room <input name="room" placeholder="room name" required maxlength="128"></label>
         <button>Show join link</button>
@@ -108,7 +110,17 @@ function participantRow(p: ParticipantView): string {
 function trackRow(t: TrackView): string {
   const size = t.kind === 'video' && t.width ? ` ${t.width}×${t.height}` : '';
   const codec = t.codec ? t.codec.split('/')[1] : 'pending';
-  return `<span class="track ${t.kind}${t.muted ? ' muted' : ''}" data-track="${esc(t.sid)}">${esc(t.source)} · ${esc(codec)}${size} · ${t.frames} frames · ${t.subscribers} subscriber${t.subscribers === 1 ? '' : 's'}${t.muted ? ' · muted' : ''} <button class="small" data-action="mute" data-sid="${esc(t.sid)}" data-muted="${t.muted}">${t.muted ? 'Unmute' : 'Mute'}</button></span>`;
+  return `<span class="track ${t.kind}${t.muted ? ' muted' : ''}" data-track="${esc(t.sid)}">${esc(t.source)} · ${esc(codec)}${size} · <span class="frames">${t.frames} frames</span>${t.muted ? ' · muted' : ''} <button class="small" data-action="mute" data-sid="${esc(t.sid)}" data-muted="${t.muted}">${t.muted ? 'Unmute' : 'Mute'}</button><span class="receivers">${receivers(t)}</span></span>`;
+}
+
+/** Who gets a track: "to nobody yet", or each subscriber with the layer it gets (simulcast) or that it paused it. */
+function receivers(t: TrackView): string {
+  if (!t.subscribedBy.length) return 'to nobody yet';
+  const each = t.subscribedBy.map((s) => {
+    const how = s.paused ? 'paused' : s.layer;
+    return `<span class="receiver" data-identity="${esc(s.identity)}"${s.layer ? ` data-layer="${esc(s.layer)}"` : ''}>${esc(s.name || s.identity)}${how ? ` (${esc(how)})` : ''}</span>`;
+  });
+  return `to ${each.join(', ')}`;
 }
 
 async function copyText(text: string): Promise<boolean> {

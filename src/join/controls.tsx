@@ -1,8 +1,9 @@
 // The call's controls, from LiveKit's parts: microphone and camera (each with its device menu), screen share, chat,
 // leave. Each has a name a screen reader says even where the bar shows icons only (narrow screens).
-import { ChatIcon, ChatToggle, DisconnectButton, LeaveIcon, MediaDeviceMenu, TrackToggle, useLocalParticipant } from '@livekit/components-react';
+import { ChatIcon, ChatToggle, DisconnectButton, LeaveIcon, TrackToggle, useLocalParticipant } from '@livekit/components-react';
 import { Track } from 'livekit-client';
 import { useEffect, useState } from 'react';
+import { DeviceToggle } from './device-toggle';
 
 /** Whether the window is as narrow as a phone's, kept current. */
 function useNarrow(): boolean {
@@ -26,18 +27,12 @@ export function Controls() {
   const text = (s: string) => (narrow ? null : s);
   return (
     <nav className="lk-control-bar controls" aria-label="Call controls">
-      <div className="lk-button-group">
-        <TrackToggle source={Track.Source.Microphone} data-testid="toggle-mic" aria-label={isMicrophoneEnabled ? 'Mute microphone' : 'Unmute microphone'}>
-          {text(isMicrophoneEnabled ? 'Mute' : 'Unmute')}
-        </TrackToggle>
-        <div className="lk-button-group-menu"><MediaDeviceMenu kind="audioinput" aria-label="Choose microphone" /></div>
-      </div>
-      <div className="lk-button-group">
-        <TrackToggle source={Track.Source.Camera} data-testid="toggle-camera" aria-label={isCameraEnabled ? 'Stop camera' : 'Start camera'}>
-          {text(isCameraEnabled ? 'Stop camera' : 'Start camera')}
-        </TrackToggle>
-        <div className="lk-button-group-menu"><MediaDeviceMenu kind="videoinput" aria-label="Choose camera" /></div>
-      </div>
+      <DeviceToggle kind="audioinput" testId="toggle-mic" label={isMicrophoneEnabled ? 'Mute microphone' : 'Unmute microphone'}>
+        {text(isMicrophoneEnabled ? 'Mute' : 'Unmute')}
+      </DeviceToggle>
+      <DeviceToggle kind="videoinput" testId="toggle-camera" label={isCameraEnabled ? 'Stop camera' : 'Start camera'}>
+        {text(isCameraEnabled ? 'Stop camera' : 'Start camera')}
+      </DeviceToggle>
       {canShareScreen && <TrackToggle source={Track.Source.ScreenShare} data-testid="toggle-screen" aria-label={isScreenShareEnabled ? 'Stop sharing screen' : 'Share screen'} captureOptions={{ audio: true, selfBrowserSurface: 'include' }}>
         {text(isScreenShareEnabled ? 'Stop sharing' : 'Share screen')}
       </TrackToggle>}

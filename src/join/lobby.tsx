@@ -1,9 +1,10 @@
 // The lobby, from LiveKit's parts as its PreJoin is: the camera's preview, microphone and camera toggles with their
 // device menus, a name; unlike PreJoin, every control has a name a screen reader says, and the name field a label.
-import { MediaDeviceMenu, ParticipantPlaceholder, TrackToggle, usePreviewTracks, type LocalUserChoices } from '@livekit/components-react';
+import { ParticipantPlaceholder, usePreviewTracks, type LocalUserChoices } from '@livekit/components-react';
 import { Track, type LocalAudioTrack, type LocalVideoTrack } from 'livekit-client';
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { canCapture } from './connect';
+import { DeviceToggle } from './device-toggle';
 
 export interface LobbyProps {
   roomName: string;
@@ -50,22 +51,12 @@ export function Lobby({ roomName, joining, error, onJoin }: LobbyProps) {
         </div>
         {capture && (
           <div className="lk-button-group-container">
-            <div className="lk-button-group audio">
-              <TrackToggle source={Track.Source.Microphone} initialState={audioEnabled} onChange={setAudioEnabled} aria-label={audioEnabled ? 'Join with the microphone off' : 'Join with the microphone on'}>
-                Microphone
-              </TrackToggle>
-              <div className="lk-button-group-menu">
-                <MediaDeviceMenu kind="audioinput" disabled={!audioTrack} tracks={{ audioinput: audioTrack }} onActiveDeviceChange={(_, id) => setAudioDeviceId(id)} aria-label="Choose microphone" />
-              </div>
-            </div>
-            <div className="lk-button-group video">
-              <TrackToggle source={Track.Source.Camera} initialState={videoEnabled} onChange={setVideoEnabled} aria-label={videoEnabled ? 'Join with the camera off' : 'Join with the camera on'}>
-                Camera
-              </TrackToggle>
-              <div className="lk-button-group-menu">
-                <MediaDeviceMenu kind="videoinput" disabled={!videoTrack} tracks={{ videoinput: videoTrack }} onActiveDeviceChange={(_, id) => setVideoDeviceId(id)} aria-label="Choose camera" />
-              </div>
-            </div>
+            <DeviceToggle kind="audioinput" label={audioEnabled ? 'Join with the microphone off' : 'Join with the microphone on'} lobby={{ enabled: audioEnabled, onEnabled: setAudioEnabled, track: audioTrack, onDevice: setAudioDeviceId }}>
+              Microphone
+            </DeviceToggle>
+            <DeviceToggle kind="videoinput" label={videoEnabled ? 'Join with the camera off' : 'Join with the camera on'} lobby={{ enabled: videoEnabled, onEnabled: setVideoEnabled, track: videoTrack, onDevice: setVideoDeviceId }}>
+              Camera
+            </DeviceToggle>
           </div>
         )}
         <form className="lk-username-container" onSubmit={submit}>

@@ -160,6 +160,17 @@ export interface TrackView {
   bytes: number;
   keyframes: number;
   subscribers: number;
+  /** Who gets the track; for a simulcast track, the layer each one gets now. */
+  subscribedBy: SubscriberView[];
+}
+
+export interface SubscriberView {
+  identity: string;
+  name: string;
+  /** The subscriber's tile is hidden (adaptiveStream) or it turned the track off. */
+  paused: boolean;
+  /** A simulcast track's layer it gets now, by its size (e.g. 640×360); null for other tracks or before it starts. */
+  layer: string | null;
 }
 
 export interface ParticipantView {

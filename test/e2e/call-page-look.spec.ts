@@ -53,6 +53,17 @@ for (const [size, options] of Object.entries(SIZES)) {
     await looksLike(alice.page, `call-${size}.png`);
     expect(await axeViolations(alice.page), 'call').toEqual([]);
 
+    // the host page beside the call: the room, its people and who gets what (live figures, links and QR masked)
+    await host.page.setViewportSize(options.viewport);
+    const card = host.page.locator(`article.room[data-room="${room}"]`);
+    // three people, two tracks each, each track to the two others
+    await expect(card.locator('.receiver')).toHaveCount(12);
+    await expect(card).toHaveScreenshot(`host-room-${size}.png`, {
+      mask: [card.locator('.link a'), card.locator('.qr'), card.locator('.frames')],
+      maxDiffPixelRatio: 0.01,
+    });
+    expect(await axeViolations(host.page), 'host page').toEqual([]);
+
     await peers[1].page.getByTestId('toggle-screen').click();
     await expect(alice.page.locator('.lk-focus-layout .screen video')).toBeVisible();
     await looksLike(alice.page, `screen-share-${size}.png`);

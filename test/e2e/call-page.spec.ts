@@ -1,24 +1,14 @@
-// The join page as people use it, on LiveKit's components: each control reaches the others (screen share, chat,
-// camera off, leave), and a call that ends says why.
+// The join page as people use it, on LiveKit's components: the speaker outlined and each tile's connection quality,
+// each control reaching the others (microphone from the keyboard, screen share, chat, camera off, leave), and a call
+// that ends saying why.
 import { expect, test, type Page } from '@playwright/test';
 import { SCREEN_COLOR } from './helpers/fake-media';
 import { openHost } from './helpers/host';
-import { COLORS, closeColor, joinPeer, parseRgb, waitToSeeAndHear, type Peer } from './helpers/peer';
+import { COLORS, closeColor, joinPeer, parseRgb, sampleTiles, waitToSeeAndHear, type Peer } from './helpers/peer';
 
-/** What `page` shows of `identity`'s screen share: the video's size and the colour below the slide's lines. */
-function screenSeen(page: Page, identity: string) {
-  return page.evaluate(async (identity) => {
-    const video = document.querySelector<HTMLVideoElement>(`.screen[data-identity="${CSS.escape(identity)}"] video`);
-    if (!video || video.videoWidth === 0) return null;
-    await new Promise((r) => video.requestVideoFrameCallback(r));
-    const c = document.createElement('canvas');
-    c.width = 32;
-    c.height = 18;
-    const g = c.getContext('2d', { willReadFrequently: true })!;
-    g.drawImage(video, 0, 0, 32, 18);
-    const d = g.getImageData(16, 12, 1, 1).data;
-    return { width: video.videoWidth, color: [d[0], d[1], d[2]] as [number, number, number] };
-  }, identity);
+/** What `page` shows of `identity`'s screen share: the video's width and the colour below the slide's lines. */
+async function screenSeen(page: Page, identity: string) {
+  return (await sampleTiles(page, `.screen[data-identity="${identity}"]`, 12))[identity] ?? null;
 }
 
 /** The text of each chat message `page` shows, as "name: message". */
@@ -36,11 +26,33 @@ async function threeInACall(browser: import('@playwright/test').Browser, baseURL
   return peers;
 }
 
-test('on the join page each control reaches the others: screen share, chat, camera off and leave', async ({ browser, baseURL }) => {
+test('on the join page the speaker is outlined, and each control reaches the others: keyboard mute, screen share, chat, camera off and leave', async ({ browser, baseURL }) => {
   test.setTimeout(120_000);
   const host = await openHost(browser, baseURL!);
   const [alice, bob, carol] = await threeInACall(browser, baseURL!, `page-${Date.now()}`);
   await expect(bob.page.locator('.tile')).toHaveCount(3);
+
+  await test.step('whoever speaks is outlined, and each tile shows its connection quality', async () => {
+    const bobsTile = alice.page.locator(`.tile[data-identity="${bob.identity}"]`);
+    await expect(bobsTile).toHaveAttribute('data-lk-speaking', 'true');
+    await expect(bobsTile.locator('.lk-connection-quality')).toHaveAttribute('data-lk-quality', 'excellent');
+    await bob.page.getByTestId('toggle-mic').click();
+    await expect(bobsTile).toHaveAttribute('data-lk-speaking', 'false');
+    await expect(bobsTile).toHaveAttribute('data-mic-muted', 'true');
+    await bob.page.getByTestId('toggle-mic').click();
+    await expect(bobsTile).toHaveAttribute('data-lk-speaking', 'true');
+  });
+
+  await test.step('the controls work from the keyboard: Tab reaches the microphone, Space mutes it', async () => {
+    await carol.page.locator('body').click({ position: { x: 2, y: 2 } });
+    const onMic = () => carol.page.evaluate(() => document.activeElement?.getAttribute('data-testid') === 'toggle-mic');
+    for (let i = 0; i < 30 && !(await onMic()); i++) await carol.page.keyboard.press('Tab');
+    expect(await onMic(), 'Tab reaches the microphone button').toBe(true);
+    await carol.page.keyboard.press('Space');
+    await expect(alice.page.locator(`.tile[data-identity="${carol.identity}"]`)).toHaveAttribute('data-mic-muted', 'true');
+    await carol.page.keyboard.press('Space');
+    await expect(alice.page.locator(`.tile[data-identity="${carol.identity}"]`)).toHaveAttribute('data-mic-muted', 'false');
+  });
 
   await test.step('a screen share takes the others\' stage, at full size and in its own colour, and leaves it when it stops', async () => {
     await alice.page.getByTestId('toggle-screen').click();

@@ -2,7 +2,7 @@ import { expect, test } from '@playwright/test';
 import { openHost } from './helpers/host';
 import { COLORS, joinPeer } from './helpers/peer';
 
-test('the host page shows each room live, with its join link, participants and tracks', async ({ browser, baseURL }) => {
+test('the host page shows each room live, with its join link, participants, tracks and who gets each', async ({ browser, baseURL }) => {
   const host = await openHost(browser, baseURL!);
   const room = `shown-${Date.now()}`;
   await host.page.getByLabel('Start a room').fill(room);
@@ -20,7 +20,7 @@ test('the host page shows each room live, with its join link, participants and t
 
   const bob = await joinPeer(browser, baseURL!, room, 'Bob', { color: COLORS.green, tone: 660 });
   await expect(card.locator(`li[data-identity="${bob.identity}"]`)).toContainText('active');
-  await expect(row.locator('.track.video')).toContainText('1 subscriber');
+  await expect(row.locator('.track.video .receivers')).toHaveText('to Bob');
   await bob.context.close();
   await expect(card.locator(`li[data-identity="${bob.identity}"]`)).toHaveCount(0, { timeout: 30_000 });
 

@@ -152,6 +152,10 @@ test('a subscriber on a slow downlink gets a lower simulcast layer and stays rea
     expect(w.frozenSeconds, `seconds frozen in 10 s (${JSON.stringify(w)})`).toBeLessThan(1);
     expect(w.sendDelayMs, 'host send delay per packet towards the slow subscriber, ms').toBeLessThan(50);
     expect((await video(wide.page)).width, 'the fast subscriber kept the top layer').toBe(1280);
+    // and the host page says who gets which layer of the camera
+    const camera = call.host.page.locator('li[data-identity="alice"] .track.video');
+    await expect(camera.locator('.receiver[data-identity="wide"]')).toHaveAttribute('data-layer', '1280×720');
+    await expect(camera.locator('.receiver[data-identity="narrow"]')).not.toHaveAttribute('data-layer', '1280×720');
 
     // connection quality, as the publisher's app shows it: the slow subscriber is below excellent, the others are not
     const quality = (identity: string) => inRoom(alice.page, (r, id) => (id === r.localParticipant.identity ? r.localParticipant : r.remoteParticipants.get(id))?.connectionQuality, identity);

@@ -30,6 +30,7 @@ import { RoomQuality } from '../quality/room-quality';
 import { RoomTrackManager } from '../tracks/room-track-manager';
 import { Dynacast } from '../media/dynacast';
 import { Participant, type SignalSink } from './participant';
+import { roomView } from './room-view';
 import type { HostServices, RoomContext } from './room-context';
 
 const log = logger('room');
@@ -471,37 +472,7 @@ export class Room implements RoomContext {
   }
 
   view(): RoomView {
-    return {
-      sid: this.sid,
-      name: this.name,
-      createdAt: this.createdAtMs,
-      participants: this.participantList.map((p) => ({
-        sid: p.sid,
-        identity: p.identity,
-        name: p.name,
-        state: ParticipantInfo_State[p.state],
-        joinedAt: p.joinedAtMs,
-        tracks: p.publishedTracks.map((t) => {
-          const s = this.forwarder.trackStats(t);
-          let subscribers = 0;
-          for (const q of this.participants.values()) if (q.subscriptions.bindingOf(t.sid)) subscribers++;
-          return {
-            sid: t.sid,
-            kind: t.kind,
-            source: sourceName(t.info.source),
-            name: t.info.name,
-            muted: t.info.muted,
-            codec: t.mimeType,
-            width: s?.width || t.info.width,
-            height: s?.height || t.info.height,
-            frames: s?.frames ?? 0,
-            bytes: s?.bytes ?? 0,
-            keyframes: s?.keyframes ?? 0,
-            subscribers,
-          };
-        }),
-      })),
-    };
+    return roomView(this);
   }
 
   private visibleCount(): number {
@@ -519,10 +490,6 @@ export class Room implements RoomContext {
     if (this.closeTimer) clearTimeout(this.closeTimer);
     this.closeTimer = null;
   }
-}
-
-function sourceName(source: number): string {
-  return ['unknown', 'camera', 'microphone', 'screen_share', 'screen_share_audio'][source] ?? 'unknown';
 }
 
 

@@ -21,7 +21,7 @@ export class Timeline {
         <label>Room <select data-testid="filter-room"><option value="">all rooms</option></select></label>
         <label>Participant <select data-testid="filter-participant"><option value="">everyone</option></select></label>
       </div>
-      <ol class="timeline" data-testid="timeline"></ol>`;
+      <ol class="timeline" data-testid="timeline" tabindex="0" aria-label="Events"></ol>`;
     this.roomSelect = root.querySelector('[data-testid="filter-room"]')!;
     this.participantSelect = root.querySelector('[data-testid="filter-participant"]')!;
     this.list = root.querySelector('.timeline')!;

@@ -41,12 +41,20 @@ export async function joinInPage(context: BrowserContext, page: Page, baseUrl: s
   return { name, identity, context, page, media };
 }
 
-/** The centre colour of each remote tile's video, by identity; tiles with no picture yet are left out. */
-export async function seenColors(page: Page): Promise<Record<string, [number, number, number]>> {
-  return page.evaluate(async () => {
-    const out: Record<string, [number, number, number]> = {};
-    const tiles = [...document.querySelectorAll<HTMLElement>('.tile:not(.local)')];
-    for (const tile of tiles) {
+/** What a tile's video shows: its decoded width and the colour at one point of it. */
+export interface TileSample {
+  width: number;
+  color: [number, number, number];
+}
+
+/**
+ * The video of each tile matching `selector` (tiles carry `data-identity`), by identity: its width and its colour
+ * at row `row` of 18 in the middle column. Tiles with no picture presented yet are left out.
+ */
+export async function sampleTiles(page: Page, selector: string, row = 6): Promise<Record<string, TileSample>> {
+  return page.evaluate(async ([selector, row]) => {
+    const out: Record<string, { width: number; color: [number, number, number] }> = {};
+    for (const tile of document.querySelectorAll<HTMLElement>(selector)) {
       const video = tile.querySelector('video');
       if (!video || video.videoWidth === 0) continue;
       // only a frame that was really presented counts: wait for one, or give up
@@ -60,11 +68,17 @@ export async function seenColors(page: Page): Promise<Record<string, [number, nu
       c.height = 18;
       const g = c.getContext('2d', { willReadFrequently: true })!;
       g.drawImage(video, 0, 0, 32, 18);
-      const d = g.getImageData(16, 6, 1, 1).data;
-      out[tile.dataset.identity!] = [d[0], d[1], d[2]];
+      const d = g.getImageData(16, row, 1, 1).data;
+      out[tile.dataset.identity!] = { width: video.videoWidth, color: [d[0], d[1], d[2]] };
     }
     return out;
-  });
+  }, [selector, row] as const);
+}
+
+/** The centre colour of each remote camera tile's video, by identity; tiles with no picture yet are left out. */
+export async function seenColors(page: Page): Promise<Record<string, [number, number, number]>> {
+  const samples = await sampleTiles(page, '.tile:not(.local)');
+  return Object.fromEntries(Object.entries(samples).map(([identity, s]) => [identity, s.color]));
 }
 
 /** The loudest frequency in each remote participant's microphone track, by identity. */
