@@ -68,7 +68,7 @@ function sameTile(a: TrackReferenceOrPlaceholder, b: TrackReferenceOrPlaceholder
   return !!b && a.participant.identity === b.participant.identity && a.source === b.source;
 }
 
-/** A screen share takes the focus view when it starts, unless the person pinned something; the grid comes back when it stops. */
+/** A screen share takes the focus view when it starts (as in LiveKit's VideoConference); the grid comes back when it stops. */
 function useScreenShareFocus(layout: ReturnType<typeof useCreateLayoutContext>, tracks: ReturnType<typeof useTracks>) {
   const autoFocused = useRef<string | null>(null);
   const shares = tracks.flatMap((t) => (t.source === Track.Source.ScreenShare && t.publication?.isSubscribed ? [{ ref: t, sid: t.publication.trackSid }] : []));

@@ -19,7 +19,7 @@ export async function connectRoom(roomName: string, name: string): Promise<Room>
   return room;
 }
 
-/** A device the person picked; PreJoin says 'default' (or nothing) when they did not, which is no constraint. */
+/** A device the person picked in the lobby; nothing, or the browser's 'default', is no constraint. */
 function picked(deviceId: string): string | undefined {
   return deviceId && deviceId !== 'default' ? deviceId : undefined;
 }

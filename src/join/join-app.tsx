@@ -35,7 +35,6 @@ export function JoinApp({ roomName }: { roomName: string }) {
   return <Lobby roomName={roomName} joining={stage.joining} error={stage.error} onJoin={join} />;
 }
 
-
 function Ended({ ending, roomName }: { ending: Ending; roomName: string }) {
   return (
     <main className="ended" data-testid="ended" data-lk-theme="default">

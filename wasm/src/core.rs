@@ -7,7 +7,7 @@
 //! path only reads and writes what already exists.
 
 use crate::codec::{classify, Codec, FrameClass};
-use crate::layers::{choose, highest_sent, Layer, Link, SwitchReason, MAX_LAYERS, RATE_WINDOW_MS};
+use crate::layers::{choose, Layer, Link, SwitchReason, MAX_LAYERS, RATE_WINDOW_MS};
 use crate::slab::{Slab, NONE};
 use crate::temporal::{choose_temporal, TemporalLimits, ALL_TEMPORAL};
 
@@ -557,6 +557,7 @@ impl Core {
             None => return,
         };
         d.link.update(budget_bps, send_delay_ms, loss, now_ms);
+        d.link.note_layer(d.current_layer(), now_ms);
         // congestion takes the down one layer below the one it has (or is about to have), once per report; on the
         // lowest spatial layer, one temporal layer below the ceiling it has
         let layer = d.current_layer().unwrap_or(d.target);
@@ -665,9 +666,6 @@ fn retarget(t: &mut Track, d: &mut Down, now_ms: f64, reason: Option<SwitchReaso
         return;
     }
     let next = if t.layer_count < 2 { 0 } else { choose(t.layers(), d.max_layer, d.current_layer(), &d.link, now_ms) };
-    if highest_sent(t.layers(), d.max_layer, now_ms).map_or(false, |sent| next < sent) {
-        d.link.held_below = true;
-    }
     // the temporal ceiling for the spatial layer it will have; a ceiling from another spatial layer's rates is
     // not a current one to protect
     let limits = TemporalLimits { max_fps: d.max_fps, cap: d.link.temporal_cap, budget_bps: d.link.budget_bps, hold_up_until_ms: d.link.hold_up_until_ms };

@@ -28,6 +28,9 @@ pub const UP_HEADROOM: f64 = 1.15;
 const HOLD_MIN_MS: f64 = 4000.0;
 const HOLD_MAX_MS: f64 = 64_000.0;
 const HOLD_RESET_MS: f64 = 30_000.0;
+/// A layer a down has had this long without congestion is one its link has carried: after a later congestion it
+/// is tried again once the hold is over, whatever the estimate says (see `Link::carried`).
+pub const CARRIED_MS: f64 = 5000.0;
 
 #[derive(Clone, Copy, Debug)]
 pub struct Layer {
@@ -121,10 +124,13 @@ pub struct Link {
     last_congestion_ms: f64,
     /// The previous report's send delay was over the threshold.
     queued_before: bool,
-    /// The down has been given less than the highest layer it wants that is being sent (budget, congestion or a
-    /// hold): from then on a move up must fit the budget. Until then the link is presumed to carry what the
-    /// subscriber wants, as at its start.
-    pub held_below: bool,
+    /// The highest layer the link has carried for `CARRIED_MS` without congestion. GoogCC's estimate falls after a
+    /// queue (a busy host machine, a moment of cross traffic) and cannot climb back above 1.5 times what the
+    /// connection then carries, so without probing it would never cover this layer again; having carried it is
+    /// the evidence instead, and a try that fails is another congestion with a longer hold.
+    pub carried: Option<u8>,
+    /// The layer the down has had since when, without congestion.
+    clean: Option<(u8, f64)>,
 }
 
 impl Link {
@@ -138,7 +144,8 @@ impl Link {
             hold_ms: HOLD_MIN_MS,
             last_congestion_ms: f64::NEG_INFINITY,
             queued_before: false,
-            held_below: false,
+            carried: None,
+            clean: None,
         }
     }
 }
@@ -150,6 +157,21 @@ pub const SEND_DELAY_CONGESTED_MS: f64 = 50.0;
 pub const LOSS_CONGESTED: f64 = 0.05;
 
 impl Link {
+    /// After a report: the down has had `layer` (if it has started), clean or not as `update` found.
+    pub fn note_layer(&mut self, layer: Option<u8>, now_ms: f64) {
+        self.clean = match (layer, self.clean) {
+            (Some(_), _) if self.congested => None,
+            (Some(l), Some((c, since))) if c == l => {
+                if now_ms - since >= CARRIED_MS && self.carried.map_or(true, |p| l > p) {
+                    self.carried = Some(l);
+                }
+                Some((c, since))
+            }
+            (Some(l), _) => Some((l, now_ms)),
+            (None, _) => None,
+        };
+    }
+
     pub fn update(&mut self, budget_bps: f64, send_delay_ms: f64, loss: f64, now_ms: f64) {
         self.budget_bps = if budget_bps > 0.0 { budget_bps } else { f64::INFINITY };
         // A queue counts when it lasts two reports (about 2 s): the keyframe that starts a move up is a burst that
@@ -175,17 +197,16 @@ impl Link {
 
 /// The layer a down should get: the highest layer at or below `max` that is
 /// being sent and that its budget covers. `current` is the layer it has
-/// (`None` before it started). The budget is checked for a start, and for a
-/// move up once the link has held the down below a layer being sent (with
-/// headroom, and not during a hold); never to move down: an estimate below
-/// the current layer's rate is often an estimate that had no reason to grow
-/// (GoogCC's stays near what was sent while the sender is
+/// (`None` before it started). The budget is checked for a start and for a
+/// move up (with headroom, and not during a hold), never to move down: an
+/// estimate below the current layer's rate is often an estimate that had no
+/// reason to grow (GoogCC's stays near what was sent while the sender is
 /// application-limited), and a link that truly cannot carry the layer shows
 /// it as a queue or loss, which is congestion and steps below `current`. So
-/// a subscriber on a fast link is not held on a low layer by a low estimate
-/// that nothing would raise again: neither its first one, nor the one it has
-/// when the layer it wants starts later than it did (a publisher's top layer
-/// starts once its own estimate has grown).
+/// a subscriber on a fast link is not held on a low layer by a low first
+/// estimate that nothing would raise again. Nor by the estimate it has after
+/// a congestion took it off a layer its link had carried: that layer is tried
+/// again once the hold is over, budget or not (`Link::carried`).
 pub fn choose(layers: &[Layer], max: u8, current: Option<u8>, link: &Link, now_ms: f64) -> u8 {
     let top = (max as usize).min(layers.len().saturating_sub(1));
     let active = |l: usize| layers[l].is_active(now_ms);
@@ -203,17 +224,12 @@ pub fn choose(layers: &[Layer], max: u8, current: Option<u8>, link: &Link, now_m
             continue;
         }
         let need = if up { layers[l].bitrate_bps * UP_HEADROOM } else { layers[l].bitrate_bps };
-        let checked = current.is_none() || (up && link.held_below);
+        let carried = link.carried.map_or(false, |c| l <= c as usize);
+        let checked = current.is_none() || (up && !carried);
         if l == 0 || !checked || need <= link.budget_bps {
             return l as u8;
         }
     }
     // every layer at or below the ceiling stopped: the lowest one that runs
     (0..layers.len()).find(|&l| active(l)).unwrap_or(top) as u8
-}
-
-/// The highest layer at or below `max` that is being sent, if any.
-pub fn highest_sent(layers: &[Layer], max: u8, now_ms: f64) -> Option<u8> {
-    let top = (max as usize).min(layers.len().saturating_sub(1));
-    (0..=top).rev().find(|&l| layers[l].is_active(now_ms)).map(|l| l as u8)
 }
