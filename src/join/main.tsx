@@ -1,4 +1,4 @@
-// The join page: LiveKit's own React components (PreJoin, layouts, tiles, chat, controls) on a plain livekit-client
+// The join page: LiveKit's own React components (preview, layouts, tiles, chat, controls) on a plain livekit-client
 // Room, which connects to the host through the server exactly as it would to a LiveKit server.
 import { createRoot } from 'react-dom/client';
 import '@livekit/components-styles';

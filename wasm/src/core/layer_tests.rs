@@ -228,7 +228,8 @@ fn a_layer_its_link_never_carried_for_long_is_not_tried_again_on_a_low_estimate(
     let mut s = Sim::new();
     let d = s.down(2);
     s.run(1000.0);
-    // a slow link: the layer it started on queues at once
+    // a slow link: the layer it started on lasts a few clean seconds (less than CARRIED_MS), then queues
+    clean_reports(&mut s, d, 5_000_000.0, 3000.0);
     queue(&mut s, d, 400_000.0);
     assert_eq!(s.layer_of(d).0, 1.0);
     clean_reports(&mut s, d, 400_000.0, 20_000.0);
