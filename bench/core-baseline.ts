@@ -177,7 +177,7 @@ class Track {
   constructor(readonly handle: number, readonly kind: TrackKind) {}
 }
 
-export type BaselineDownStats = Omit<DownStats, 'currentLayer' | 'targetLayer' | 'maxLayer' | 'switches' | 'lastSwitchReason' | 'previousLayer' | 'temporalLayer' | 'targetTemporalLayer' | 'droppedTemporal'>;
+export type BaselineDownStats = Omit<DownStats, 'currentLayer' | 'targetLayer' | 'maxLayer' | 'switches' | 'lastSwitchReason' | 'previousLayer' | 'temporalLayer' | 'targetTemporalLayer' | 'droppedTemporal' | 'probeBps'>;
 
 export class CoreBaseline {
   private tracks = new Map<number, Track>();

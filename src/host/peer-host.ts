@@ -17,6 +17,10 @@ import type {
 } from '../shared/host-bridge';
 import { decoyAudioTrack } from './decoy-audio';
 import { sampleConnection } from './stats-probe';
+import { probeTrack } from './probe-track';
+
+/** The probe sender's `maxBitrate` until the worker asks for a probe: GoogCC probes up to twice the allocator's total. */
+const PROBER_START_BPS = 2_000_000;
 
 interface Peers {
   up: RTCPeerConnection | null;
@@ -26,6 +30,8 @@ interface Peers {
   /** The subscriber connection's data channels, by label (`_reliable`, `_lossy`). */
   downChannels: Map<string, RTCDataChannel>;
   slots: Map<number, RTCRtpTransceiver>;
+  /** The video slot whose sender's `maxBitrate` makes the connection probe (see probe-track.ts); null before one exists. */
+  prober: RTCRtpTransceiver | null;
   /** Transforms to attach when a publisher's receiver appears, by mid. */
   upTransforms: Record<string, TransformOptions>;
 }
@@ -84,7 +90,13 @@ export class PeerHost implements PeerCommands {
     const pc = this.require(peers.down, pid, 'down');
     await peers.downReady;
     if (route === 'encoded-streams') {
-      const t = pc.addTransceiver(kind, { direction: 'inactive', sendEncodings: downEncodings(kind) });
+      // the connection's first video slot carries the probe track, so that its encoder is in the allocator before
+      // a probe is wanted
+      const probing = kind === 'video' && !peers.prober;
+      const t = probing
+        ? pc.addTransceiver(probeTrack(), { direction: 'inactive', sendEncodings: [{ maxBitrate: PROBER_START_BPS }] })
+        : pc.addTransceiver(kind, { direction: 'inactive', sendEncodings: downEncodings(kind) });
+      if (probing) peers.prober = t;
       // Chromium allows this only in the task that created the transceiver
       const { readable, writable } = (t.sender as RTCRtpSender & { createEncodedStreams(): { readable: ReadableStream; writable: WritableStream } }).createEncodedStreams();
       peers.slots.set(slot, t);
@@ -129,6 +141,32 @@ export class PeerHost implements PeerCommands {
     const mids: Record<number, string> = {};
     for (const [slot, t] of peers.slots) if (t.mid) mids[slot] = t.mid;
     return { sdp: pc.localDescription!.sdp, mids };
+  }
+
+  async probeDown(pid: string, bps: number): Promise<void> {
+    const t = await this.prober(this.entry(pid));
+    const params = t?.sender.getParameters();
+    const encoding = params?.encodings[0];
+    if (!t || !params || !encoding) return;
+    // GoogCC probes when the allocator's total changes: the same figure twice would not probe again
+    let max = Math.ceil(bps / 10_000) * 10_000;
+    if (encoding.maxBitrate === max) max += 10_000;
+    encoding.maxBitrate = max;
+    await t.sender.setParameters(params);
+  }
+
+  /** The sending video slot that carries the probe track; the track moves to another one when its slot stopped. */
+  private async prober(peers: Peers): Promise<RTCRtpTransceiver | null> {
+    const sending = (t: RTCRtpTransceiver) => t.direction === 'sendonly' && t.receiver.track.kind === 'video';
+    if (peers.prober && sending(peers.prober)) return peers.prober;
+    const next = [...peers.slots.values()].find(sending);
+    if (!next) return null;
+    const track = probeTrack();
+    if (peers.prober?.sender.track === track) await peers.prober.sender.replaceTrack(null);
+    // a decoy-route sender has a live track of its own, which serves as well
+    if (!next.sender.track) await next.sender.replaceTrack(track);
+    peers.prober = next;
+    return next;
   }
 
   async acceptDownAnswer(pid: string, sdp: string): Promise<void> {
@@ -209,7 +247,7 @@ export class PeerHost implements PeerCommands {
   private entry(pid: string, create = false): Peers {
     let peers = this.peers.get(pid);
     if (!peers && create) {
-      peers = { up: null, down: null, downReady: Promise.resolve(), downChannels: new Map(), slots: new Map(), upTransforms: {} };
+      peers = { up: null, down: null, downReady: Promise.resolve(), downChannels: new Map(), slots: new Map(), prober: null, upTransforms: {} };
       this.peers.set(pid, peers);
     }
     if (!peers) throw new UnknownPeerError(`no connections for participant ${pid}`);

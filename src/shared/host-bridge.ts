@@ -51,6 +51,11 @@ export interface PeerCommands {
   /** Activates a slot for the publisher's codec, or parks it (null) for reuse. */
   setDownSlot(pid: string, slot: number, codec: CodecChoice | null): Promise<void>;
   offerDown(pid: string, iceRestart: boolean): Promise<DownOffer>;
+  /**
+   * Makes GoogCC probe the subscriber connection at about `bps` (and twice it), by raising the `maxBitrate` of the
+   * video sender that carries the probe track (src/host/probe-track.ts). Does nothing without a sending video slot.
+   */
+  probeDown(pid: string, bps: number): Promise<void>;
   acceptDownAnswer(pid: string, sdp: string): Promise<void>;
   /**
    * Applies a publisher offer and returns the answer; `upTracks` maps mids to the transforms to attach, and

@@ -80,6 +80,8 @@ interface LimitedCall {
   wide: Peer;
   /** A subscriber behind the slow downlink; it asks for the full picture (no adaptiveStream). */
   narrow: Peer;
+  /** The narrow one's link. */
+  site: ShapedSite;
 }
 
 /** A publisher and two subscribers, one of them in a network namespace behind a `downKbit` bottleneck; closed after `body`. */
@@ -102,7 +104,7 @@ async function withLimitedCall(browser: Browser, baseURL: string, downKbit: numb
     const viaSite = { ...app, url: app.url.replace('127.0.0.1', site.gateway) };
     const narrow = await appPeer(narrowBrowser, viaSite, `http://${site.gateway}:${new URL(baseURL).port}`, room, 'narrow', { color: COLORS.blue, tone: 880, publish: false });
     peers.push(narrow);
-    await body({ host, alice, wide, narrow });
+    await body({ host, alice, wide, narrow, site });
     await host.close();
   } finally {
     for (const p of peers) await p.context.close().catch(() => {});
@@ -162,6 +164,26 @@ test('a subscriber on a slow downlink gets a lower simulcast layer and stays rea
     await expect.poll(() => quality('narrow'), { message: 'the slow subscriber\'s quality' }).toMatch(/^(good|poor)$/);
     expect(await quality('wide')).toBe('excellent');
     expect(await quality('alice')).toBe('excellent');
+  });
+});
+
+test('a subscriber whose slow downlink clears gets the top simulcast layer back, although it carried only a low one', async ({ browser, baseURL }) => {
+  test.skip(unavailable !== null, `needs a network namespace: ${unavailable}`);
+  test.setTimeout(240_000);
+  await withLimitedCall(browser, baseURL!, 400, CAMERA_720P, '', async (call) => {
+    const { alice, narrow, site } = call;
+    await expect.poll(async () => Math.max(0, ...(await sentLayers(alice)).map((l) => (l.fps > 0 ? l.width : 0))), { timeout: 100_000 }).toBe(1280);
+    await expect.poll(async () => (await video(narrow.page)).width, { message: 'the slow one gets a lower layer', timeout: 30_000 }).toBeLessThan(1280);
+    await expect.poll(async () => (await settledWindow(call, 3000)).sendDelayMs, { message: 'the queue towards the slow subscriber drains', timeout: 60_000 }).toBeLessThan(50);
+    // the link clears: while it carries the 320x180 layer, GoogCC's estimate towards it has no reason to grow past
+    // what it was; only the host's probes can show the link is fast now (the next one comes within 64 s)
+    site.unlimit();
+    await expect.poll(async () => (await video(narrow.page)).width, { timeout: 90_000 }).toBe(1280).catch(async (e: Error) => {
+      throw new Error(`the subscriber whose link cleared stayed on the lower layer: ${await layerStory(call.host.page, narrow)}\n${e.message}`);
+    });
+    const w = await settledWindow(call);
+    expect(w.frozenSeconds, `seconds frozen in 10 s on the top layer (${JSON.stringify(w)})`).toBeLessThan(1);
+    expect(w.sendDelayMs, 'host send delay per packet towards it, ms').toBeLessThan(50);
   });
 });
 

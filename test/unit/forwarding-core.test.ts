@@ -56,7 +56,7 @@ describe('forwarding core (wasm)', () => {
       frames: 1, bytes: VP8_KEY.length, keyframes: 1, droppedWaiting: 1,
       droppedPausedOrNotReady: 0, keyframeWants: 1, started: true,
       currentLayer: 0, targetLayer: 0, maxLayer: 3, switches: 0, lastSwitchReason: SwitchReason.Start, previousLayer: 0,
-      temporalLayer: ALL_TEMPORAL, targetTemporalLayer: ALL_TEMPORAL, droppedTemporal: 0,
+      temporalLayer: ALL_TEMPORAL, targetTemporalLayer: ALL_TEMPORAL, droppedTemporal: 0, probeBps: 0,
     });
     expect(core.trackStats(t)).toEqual({
       frames: 3, bytes: 2 * VP8_KEY.length + VP8_DELTA.length, keyframes: 2, unknownFrames: 0,

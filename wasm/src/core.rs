@@ -7,12 +7,12 @@
 //! path only reads and writes what already exists.
 
 use crate::codec::{classify, Codec, FrameClass};
-use crate::layers::{choose, Layer, Link, SwitchReason, MAX_LAYERS, RATE_WINDOW_MS};
+use crate::layers::{budget_short_of, choose, Layer, Link, SwitchReason, MAX_LAYERS, RATE_WINDOW_MS};
 use crate::slab::{Slab, NONE};
 use crate::temporal::{choose_temporal, TemporalLimits, ALL_TEMPORAL};
 
 pub const IO_CAPACITY: usize = 64;
-pub const STATS_CAPACITY: usize = 16;
+pub const STATS_CAPACITY: usize = 17;
 /// Set on an out-buffer handle when the down changed layers with this frame:
 /// the caller tells the sink, whose timestamps must continue across the change.
 pub const SWITCHED_FLAG: u32 = 0x8000_0000;
@@ -103,6 +103,9 @@ struct Down {
     temporal_target: u8,
     temporal: u8,
     dropped_temporal: u64,
+    /// What its budget falls short of to move up a layer it wants (bit/s; 0 when nothing holds it): the connection
+    /// should be probed for it.
+    probe_bps: f64,
 }
 
 impl Down {
@@ -254,6 +257,7 @@ impl Core {
             temporal_target: ALL_TEMPORAL,
             temporal: ALL_TEMPORAL,
             dropped_temporal: 0,
+            probe_bps: 0.0,
         });
         if down == NONE {
             return NONE;
@@ -652,6 +656,7 @@ impl Core {
             f64::from(d.temporal),
             f64::from(d.temporal_target),
             d.dropped_temporal as f64,
+            d.probe_bps,
         ];
         self.stats[..values.len()].copy_from_slice(&values);
         values.len() as u32
@@ -666,6 +671,10 @@ fn retarget(t: &mut Track, d: &mut Down, now_ms: f64, reason: Option<SwitchReaso
         return;
     }
     let next = if t.layer_count < 2 { 0 } else { choose(t.layers(), d.max_layer, d.current_layer(), &d.link, now_ms) };
+    d.probe_bps = match d.current_layer() {
+        Some(c) if c == next && t.layer_count > 1 => budget_short_of(t.layers(), d.max_layer, c, &d.link, now_ms),
+        _ => 0.0,
+    };
     // the temporal ceiling for the spatial layer it will have; a ceiling from another spatial layer's rates is
     // not a current one to protect
     let limits = TemporalLimits { max_fps: d.max_fps, cap: d.link.temporal_cap, budget_bps: d.link.budget_bps, hold_up_until_ms: d.link.hold_up_until_ms };

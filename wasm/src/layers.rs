@@ -233,3 +233,23 @@ pub fn choose(layers: &[Layer], max: u8, current: Option<u8>, link: &Link, now_m
     // every layer at or below the ceiling stopped: the lowest one that runs
     (0..layers.len()).find(|&l| active(l)).unwrap_or(top) as u8
 }
+
+/// What a down that has `current` would need as its budget to move up to the next running layer it wants, when
+/// its budget alone keeps it below (no hold, no congestion cap, nothing carried); 0 when nothing does. The caller
+/// probes the connection for it: an estimate that has no reason to grow (GoogCC's, while the connection carries
+/// less than it could) grows only when probed.
+pub fn budget_short_of(layers: &[Layer], max: u8, current: u8, link: &Link, now_ms: f64) -> f64 {
+    let top = (max as usize).min(layers.len().saturating_sub(1));
+    let ceiling = link.cap.map_or(top, |c| top.min(c as usize));
+    if now_ms < link.hold_up_until_ms {
+        return 0.0;
+    }
+    let next = (current as usize + 1..=ceiling).find(|&l| layers[l].is_active(now_ms));
+    match next {
+        Some(l) if link.carried.map_or(true, |c| l > c as usize) => {
+            let need = layers[l].bitrate_bps * UP_HEADROOM;
+            if need > link.budget_bps { need } else { 0.0 }
+        }
+        _ => 0.0,
+    }
+}

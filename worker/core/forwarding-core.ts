@@ -65,6 +65,8 @@ export interface DownStats {
   targetTemporalLayer: number;
   /** Frames of its layer above its temporal ceiling, not sent. */
   droppedTemporal: number;
+  /** The budget (bit/s) it would need to move up to a layer it wants, when only its budget holds it below; 0 otherwise. */
+  probeBps: number;
 }
 
 /** A temporal ceiling that lets every temporal layer through. */
@@ -236,7 +238,7 @@ export class ForwardingCore {
       frames: s[0], bytes: s[1], keyframes: s[2], droppedWaiting: s[3],
       droppedPausedOrNotReady: s[4], keyframeWants: s[5], started: s[6] !== 0,
       currentLayer: s[7], targetLayer: s[8], maxLayer: s[9], switches: s[10], lastSwitchReason: s[11] as SwitchReason, previousLayer: s[12],
-      temporalLayer: s[13], targetTemporalLayer: s[14], droppedTemporal: s[15],
+      temporalLayer: s[13], targetTemporalLayer: s[14], droppedTemporal: s[15], probeBps: s[16],
     };
   }
 

@@ -6,6 +6,7 @@
 import type { Remote } from 'comlink';
 import type { MediaKind, PeerCommands, PeerState, RouteName } from '../../src/shared/host-bridge';
 import { logger } from '../log';
+import { ProbeSchedule } from './probe-schedule';
 import type { DownSink } from '../media/down-sink';
 import type { ForwardedDown, Forwarder } from '../media/forwarder';
 import type { SwitchReason } from '../core/forwarding-core';
@@ -62,6 +63,13 @@ export type SendOffer = (sdp: string, id: number, midToTrackId: Record<string, s
 /** What one forwarded Opus stream takes of a connection's estimate, with its packet overhead. */
 const AUDIO_SHARE_BPS = 40_000;
 
+/** A subscriber connection's link, as the host's stats last reported it. */
+export interface LinkFigures {
+  estimateBps: number;
+  sendDelayMs: number;
+  loss: number;
+}
+
 export class DownPeerClosedError extends Error {
   override name = 'DownPeerClosedError';
 }
@@ -75,11 +83,11 @@ export class CodecUnsupportedError extends Error {
 
 export class DownPeer {
   private slots: DownSlot[] = [];
-  /** What the subscriber's UpdateTrackSettings asked for, by track sid. */
   /** What the subscriber asked for of each track: its highest simulcast layer and its frame rate (0 = any). */
   private wanted = new Map<string, Wanted>();
   /** The connection's last link report (DownLinkReport), for tracks bound after it. */
-  private lastLink: { estimateBps: number; sendDelayMs: number; loss: number } | null = null;
+  private lastLink: LinkFigures | null = null;
+  private readonly probes = new ProbeSchedule();
   private nextSlotId = 1;
   private offerId = 0;
   private inFlight: number | null = null;
@@ -100,8 +108,8 @@ export class DownPeer {
     private readonly forwarder: Forwarder,
     private readonly route: RouteName,
     private sendOffer: SendOffer,
-    /** Told of each simulcast layer switch of a binding (telemetry). */
-    private readonly onLayerSwitch: ((b: DownBinding, from: number, to: number, reason: SwitchReason) => void) | null = null,
+    /** Told of each simulcast layer switch of a binding, with the connection's last link figures (telemetry). */
+    private readonly onLayerSwitch: ((b: DownBinding, from: number, to: number, reason: SwitchReason, link: LinkFigures | null) => void) | null = null,
   ) {}
 
   async open(): Promise<void> {
@@ -175,7 +183,7 @@ export class DownPeer {
     const listener = this.onLayerSwitch;
     const binding: DownBinding = {
       up, slot, ready: false, paused: false, resumed: slot.keptFor === up.sid,
-      forwarded: this.forwarder.openDown(up, slot.sink!, listener && ((from, to, reason) => listener(binding, from, to, reason))),
+      forwarded: this.forwarder.openDown(up, slot.sink!, listener && ((from, to, reason) => listener(binding, from, to, reason, this.lastLink))),
     };
     const wanted = this.wanted.get(up.sid);
     if (wanted) this.setWantedOn(binding, wanted);
@@ -247,10 +255,29 @@ export class DownPeer {
    * (after what its audio takes), equally, and each down's layer choice gets its share with the connection's
    * send delay and loss. Equal shares are simple and can under-serve one large tile beside many small ones.
    */
-  setLink(estimateBps: number, sendDelayMs: number, loss: number): void {
+  setLink(estimateBps: number, sendDelayMs: number, loss: number, nowMs = performance.now()): void {
     this.lastLink = { estimateBps, sendDelayMs, loss };
     const share = this.videoShare(estimateBps);
-    for (const b of this.activeBindings()) if (b.up.kind === 'video') this.forwarder.setDownLink(b.forwarded, share, sendDelayMs, loss);
+    let short = 0;
+    for (const b of this.activeBindings()) {
+      if (b.up.kind !== 'video') continue;
+      this.forwarder.setDownLink(b.forwarded, share, sendDelayMs, loss);
+      short = Math.max(short, this.forwarder.downStats(b.forwarded)?.probeBps ?? 0);
+    }
+    // GoogCC's estimate grows only when probed while the connection carries less than it could: probe for the
+    // estimate whose share would cover the layer a down is held below
+    if (this.probes.due(short, nowMs)) {
+      const bps = this.estimateFor(short);
+      log.debug(`${this.pid}: probing at ${Math.round(bps / 1000)} kbit/s (estimate ${Math.round(estimateBps / 1000)})`);
+      this.commands.probeDown(this.pid, bps).catch((e: Error) => log.warn(`probe for ${this.pid} failed: ${e.message}`));
+    }
+  }
+
+  /** The connection estimate that gives each video down a share of `shareBps` (videoShare's inverse). */
+  private estimateFor(shareBps: number): number {
+    const bound = this.activeBindings();
+    const video = bound.filter((b) => b.up.kind === 'video').length;
+    return shareBps * video + (bound.length - video) * AUDIO_SHARE_BPS;
   }
 
   /** One video down's share of the estimate: equal, after what the audio takes; 0 when unknown. */

@@ -33,8 +33,8 @@ import { newSid } from '../ids';
 import { logger } from '../log';
 import { UpTrack } from '../media/up-track';
 import { wantedLayer } from '../media/layer-choice';
-import { SwitchReason } from '../core/forwarding-core';
 import { CodecUnsupportedError, DownPeer, type DownBinding } from '../peers/down-peer';
+import { switchReason } from './switch-reason';
 import { UpPeer, UpOfferError } from '../peers/up-peer';
 import { DataIn } from '../data/data-in';
 import { SubscriptionPermissions } from './subscription-permissions';
@@ -42,12 +42,6 @@ import { ReferenceGuard } from '../telemetry/reference-count';
 import { participantInfo } from '../signal/proto';
 import { DEFAULT_SUBSCRIPTION_OPTIONS, SubscriptionManager, realScheduler } from '../tracks/subscription-manager';
 import type { RoomContext } from './room-context';
-
-/** How telemetry names a simulcast switch's reason (the core's SwitchReason). */
-const SWITCH_REASONS: Record<SwitchReason, string> = {
-  [SwitchReason.None]: 'none', [SwitchReason.Start]: 'start', [SwitchReason.Settings]: 'tile size or quality',
-  [SwitchReason.Bandwidth]: 'bandwidth', [SwitchReason.Recovered]: 'bandwidth recovered', [SwitchReason.LayerStopped]: 'layer stopped',
-};
 
 const log = logger('participant');
 
@@ -136,7 +130,7 @@ export class Participant {
     this.up = new UpPeer(this.sid, room.commands, room.settings.publishCodecs);
     this.down = new DownPeer(this.sid, room.commands, room.forwarder, room.settings.route, (sdp, id, midToTrackId) =>
       this.send({ case: 'offer', value: new SessionDescription({ type: 'offer', sdp, id, midToTrackId }) }),
-      (b, from, to, reason) => room.observer.trackLayerSwitched(room.info(), this.info(), room.trackInfo(b.up), from, to, SWITCH_REASONS[reason]),
+      (b, from, to, reason, link) => room.observer.trackLayerSwitched(room.info(), this.info(), room.trackInfo(b.up), from, to, switchReason(reason, link)),
     );
     this.subscriptions = new SubscriptionManager<DownBinding>(
       {

@@ -66,8 +66,10 @@ export class StatsDeltas {
       rttMs: ctx.rttMs,
       frames: Math.max(0, frames),
       fps: Math.max(0, frames) / seconds,
-      width: b.width || ctx.width,
-      height: b.height || ctx.height,
+      // a subscriber slot's sender may carry the host's probe track, whose 16x16 frames are never sent: what the
+      // subscriber gets is the publisher's picture
+      width: up ? b.width || ctx.width : ctx.width || b.width,
+      height: up ? b.height || ctx.height : ctx.height || b.height,
       keyframes: Math.max(0, up ? b.keyFramesDecoded - a.keyFramesDecoded : sample.coreKeyframes - before.coreKeyframes),
       plis: Math.max(0, b.pliCount + b.firCount - a.pliCount - a.firCount),
       nacks: Math.max(0, b.nackCount - a.nackCount),

@@ -11,6 +11,8 @@ export interface ShapedSite {
   gateway: string;
   /** An executable that starts Chromium inside the site, for Playwright's executablePath. */
   chromium: string;
+  /** Takes the bottleneck away: the site's downlink runs at the machine's speed from now on. */
+  unlimit(): void;
   close(): void;
 }
 
@@ -60,7 +62,7 @@ export function createShapedSite(downKbit: number, chromiumPath: string, queueMs
     run('tc', 'qdisc', 'add', 'dev', outer, 'root', 'tbf', 'rate', `${downKbit}kbit`, 'burst', String(burstBytes), 'latency', `${queueMs}ms`);
     const wrapper = path.join(dir, 'chromium.sh');
     fs.writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec ${ns} ${chromiumPath} "$@"\n`, { mode: 0o755 });
-    return { gateway: `${subnet}.1`, chromium: wrapper, close };
+    return { gateway: `${subnet}.1`, chromium: wrapper, unlimit: () => run('tc', 'qdisc', 'del', 'dev', outer, 'root'), close };
   } catch (e) {
     close();
     throw e;

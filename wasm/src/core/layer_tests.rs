@@ -193,6 +193,35 @@ fn a_subscriber_held_below_a_layer_by_its_budget_moves_up_only_when_the_estimate
     assert_eq!(s.layer_of(d), (2.0, 2.0), "up once the estimate covers the top with headroom");
 }
 
+#[test]
+fn a_subscriber_held_below_a_layer_by_its_budget_alone_asks_for_a_probe_of_what_that_layer_needs() {
+    let mut s = Sim::new();
+    s.down(2);
+    s.run(1000.0);
+    let d = s.c.down_open(s.t);
+    s.c.down_set_link(d, 360_000.0, 0.0, 0.0, s.now);
+    s.c.down_set_max_layer(d, 2, s.now);
+    s.c.down_set_ready(d, true);
+    s.run(2000.0);
+    let probe = |s: &mut Sim| {
+        s.c.down_stats(d);
+        s.c.stats[16]
+    };
+    assert_eq!(s.layer_of(d), (1.0, 1.0));
+    let need = probe(&mut s);
+    assert!(need > 1_200_000.0 * 1.1 && need < 1_200_000.0 * 1.4, "the top layer's rate with headroom: {need}");
+    queue(&mut s, d, 360_000.0);
+    assert_eq!(s.layer_of(d).0, 0.0);
+    assert_eq!(probe(&mut s), 0.0, "no probe while a congestion's hold lasts");
+    clean_reports(&mut s, d, 420_000.0, 4000.0);
+    assert_eq!(s.layer_of(d).0, 1.0, "after the hold, the layer its budget covers with headroom");
+    assert!(probe(&mut s) > 1_200_000.0, "and a probe for the one above");
+    s.c.down_set_link(d, 2_000_000.0, 0.0, 0.0, s.now);
+    s.run(1000.0);
+    assert_eq!(s.layer_of(d), (2.0, 2.0), "the probe raised the estimate: up");
+    assert_eq!(probe(&mut s), 0.0, "nothing above to probe for");
+}
+
 /// Reports once a second for `ms`, with `budget` and no queue or loss.
 fn clean_reports(s: &mut Sim, d: u32, budget: f64, ms: f64) {
     let end = s.now + ms;
@@ -226,10 +255,16 @@ fn a_layer_its_link_carried_is_tried_again_after_a_congestion_even_though_the_es
 #[test]
 fn a_layer_its_link_never_carried_for_long_is_not_tried_again_on_a_low_estimate() {
     let mut s = Sim::new();
-    let d = s.down(2);
+    s.down(2);
     s.run(1000.0);
-    // a slow link: the layer it started on lasts a few clean seconds (less than CARRIED_MS), then queues
-    clean_reports(&mut s, d, 5_000_000.0, 3000.0);
+    // a slow link: the down starts on the top layer before its connection has an estimate, and the estimate its
+    // reports give is the link's 400 kbit/s; the layer lasts a few clean seconds (less than CARRIED_MS), then queues
+    let d = s.c.down_open(s.t);
+    s.c.down_set_max_layer(d, 2, s.now);
+    s.c.down_set_ready(d, true);
+    s.run(1000.0);
+    assert_eq!(s.layer_of(d).0, 2.0);
+    clean_reports(&mut s, d, 400_000.0, 3000.0);
     queue(&mut s, d, 400_000.0);
     assert_eq!(s.layer_of(d).0, 1.0);
     clean_reports(&mut s, d, 400_000.0, 20_000.0);
