@@ -63,6 +63,10 @@ for (const [size, options] of Object.entries(SIZES)) {
       maxDiffPixelRatio: 0.01,
     });
     expect(await axeViolations(host.page), 'host page').toEqual([]);
+    // the whole host page, its telemetry included, fits the width: nothing to scroll sideways to
+    await expect(host.page.locator('[data-testid="down-connections"] tbody tr')).toHaveCount(3);
+    await expect(host.page.locator('[data-testid="charts"]')).toHaveAttribute('data-points', /^[1-9]/, { timeout: 15_000 });
+    expect(await host.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), 'host page width beyond the screen, px').toBeLessThanOrEqual(0);
 
     await peers[1].page.getByTestId('toggle-screen').click();
     await expect(alice.page.locator('.lk-focus-layout .screen video')).toBeVisible();

@@ -39,7 +39,7 @@ export class Dashboard {
         <button data-testid="telemetry-clear">Clear data</button>
       </div>
       <h3>Subscriber connections</h3>
-      <table class="connections" data-testid="down-connections">
+      <table class="connections" data-testid="down-connections" tabindex="0">
         <thead><tr><th>room</th><th>subscriber</th><th>forwarded, kbit/s</th><th>estimate, kbit/s</th><th>send delay, ms per packet</th></tr></thead>
         <tbody></tbody>
       </table>

@@ -55,6 +55,9 @@ export class TrackCharts {
     // a new subscriber or a resize rebuilds the charts; otherwise only their data changes
     if (shape !== this.shape) this.rebuild(width, sets[0].labels, shape);
     sets.forEach((s, i) => this.plots[i].setData(s.data));
+    // a track without simulcast has no layers to chart
+    const layers = this.root.querySelector<HTMLElement>('[data-metric="layer"]');
+    if (layers) layers.hidden = !records.some((r) => r.layer !== undefined);
     this.root.dataset.points = String(sets[0].data[0].length);
   }
 
