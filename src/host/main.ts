@@ -74,6 +74,11 @@ async function main(): Promise<void> {
     links: (reports) => void api.downLinks(reports),
   }, settings.keyframePollMs);
   document.addEventListener('click', resumeDecoyAudio);
+  // closing or reloading this tab ends everyone's calls: the browser asks first while anyone is in one (Chromium
+  // asks only on a page the person has clicked or typed in)
+  addEventListener('beforeunload', (e) => {
+    if (page.people > 0) e.preventDefault();
+  });
   // telemetry is written every 2 s; a reload asks for what is buffered now (best effort: the tab may go first)
   addEventListener('pagehide', () => void api.telemetryFlush().catch(() => {}));
   // for people (and tests) inspecting the host from devtools

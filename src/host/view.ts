@@ -12,6 +12,8 @@ export class HostPage {
   private roomsEl: HTMLElement;
   private statusEl: HTMLElement;
   private cards = new Map<string, HTMLElement>();
+  /** People in this tab's rooms, as last rendered. */
+  people = 0;
 
   constructor(root: HTMLElement, private readonly act: (action: HostAction) => Promise<void>) {
     root.innerHTML = `
@@ -45,6 +47,7 @@ export class HostPage {
     this.statusEl.className = `status ${view.linkState}`;
     const rooms = new Map<string, RoomView>();
     for (const r of view.rooms) rooms.set(r.name, r);
+    this.people = view.rooms.reduce((n, r) => n + r.participants.length, 0);
     for (const [name, card] of this.cards) {
       if (!rooms.has(name)) {
         card.remove();

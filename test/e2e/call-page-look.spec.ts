@@ -51,6 +51,11 @@ for (const [size, options] of Object.entries(SIZES)) {
     const others = size === 'phone' ? 1 : 2;
     await expect.poll(async () => Object.keys(await seenColors(alice.page)).length, { message: `Alice sees ${others} others` }).toBe(others);
     await looksLike(alice.page, `call-${size}.png`);
+    if (size === 'phone') {
+      const dots = (await alice.page.locator('.lk-pagination-indicator').boundingBox())!;
+      const bar = (await alice.page.locator('.controls').boundingBox())!;
+      expect(dots.y + dots.height, 'the grid pager\'s dots sit above the control bar, in sight').toBeLessThanOrEqual(bar.y);
+    }
     expect(await axeViolations(alice.page), 'call').toEqual([]);
 
     // the host page beside the call: the room, its people and who gets what (live figures, links and QR masked)

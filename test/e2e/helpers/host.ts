@@ -32,6 +32,8 @@ export async function openHost(browser: Browser, baseUrl: string, query = '', op
     if (m.type() === 'error' || m.type() === 'warning') console.log(`[host] ${m.text()}`);
   };
   page.on('console', keep);
+  // the host page asks before it unloads while people are in calls; the tests that reload it mean it
+  page.on('dialog', (d) => void (d.type() === 'beforeunload' ? d.accept() : d.dismiss()));
   await page.goto(hostPageUrl(baseUrl, query));
   await page.getByTestId('link-status').filter({ hasText: 'serving as' }).waitFor({ timeout: 15_000 });
   await waitForHostCount(baseUrl, 1);
