@@ -67,6 +67,14 @@ for (const [size, options] of Object.entries(SIZES)) {
       mask: [card.locator('.link a'), card.locator('.qr'), card.locator('.frames')],
       maxDiffPixelRatio: 0.01,
     });
+    // and the first screen of the host page: what it is, starting a room, the room (down to the telemetry, which moves)
+    await host.page.evaluate(() => window.scrollTo(0, 0));
+    const rooms = (await host.page.getByTestId('rooms').boundingBox())!;
+    await expect(host.page).toHaveScreenshot(`host-page-${size}.png`, {
+      clip: { x: 0, y: 0, width: options.viewport.width, height: Math.min(options.viewport.height, Math.ceil(rooms.y + rooms.height)) },
+      mask: [host.page.getByTestId('link-status'), host.page.locator('.start input'), card.locator('.link a'), card.locator('.qr'), card.locator('.frames')],
+      maxDiffPixelRatio: 0.01,
+    });
     expect(await axeViolations(host.page), 'host page').toEqual([]);
     // the whole host page, its telemetry included, fits the width: nothing to scroll sideways to
     await expect(host.page.locator('[data-testid="down-connections"] tbody tr')).toHaveCount(3);
