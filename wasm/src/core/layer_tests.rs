@@ -31,6 +31,18 @@ impl Sim {
         d
     }
 
+    /// A down opened now, after the others, wanting `max`, on a connection whose estimate gives it `budget` (None:
+    /// no estimate yet).
+    fn late_down(&mut self, budget: Option<f64>, max: u32) -> u32 {
+        let d = self.c.down_open(self.t);
+        if let Some(b) = budget {
+            self.c.down_set_link(d, b, 0.0, 0.0, self.now);
+        }
+        self.c.down_set_max_layer(d, max, self.now);
+        self.c.down_set_ready(d, true);
+        d
+    }
+
     /// One frame of `layer`; returns the receiving downs (flags kept).
     fn frame(&mut self, layer: u32, key: bool) -> Vec<u32> {
         let bytes = if key { H264_IDR } else { H264_DELTA };
@@ -179,10 +191,7 @@ fn a_subscriber_held_below_a_layer_by_its_budget_moves_up_only_when_the_estimate
     let mut s = Sim::new();
     s.down(2);
     s.run(1000.0);
-    let d = s.c.down_open(s.t);
-    s.c.down_set_link(d, 360_000.0, 0.0, 0.0, s.now);
-    s.c.down_set_max_layer(d, 2, s.now);
-    s.c.down_set_ready(d, true);
+    let d = s.late_down(Some(360_000.0), 2);
     s.run(2000.0);
     assert_eq!(s.layer_of(d), (1.0, 1.0), "started within its budget");
     s.c.down_set_link(d, 360_000.0, 0.0, 0.0, s.now);
@@ -198,10 +207,7 @@ fn a_subscriber_held_below_a_layer_by_its_budget_alone_asks_for_a_probe_of_what_
     let mut s = Sim::new();
     s.down(2);
     s.run(1000.0);
-    let d = s.c.down_open(s.t);
-    s.c.down_set_link(d, 360_000.0, 0.0, 0.0, s.now);
-    s.c.down_set_max_layer(d, 2, s.now);
-    s.c.down_set_ready(d, true);
+    let d = s.late_down(Some(360_000.0), 2);
     s.run(2000.0);
     let probe = |s: &mut Sim| {
         s.c.down_stats(d);
@@ -212,6 +218,9 @@ fn a_subscriber_held_below_a_layer_by_its_budget_alone_asks_for_a_probe_of_what_
     assert!(need > 1_200_000.0 * 1.1 && need < 1_200_000.0 * 1.4, "the top layer's rate with headroom: {need}");
     queue(&mut s, d, 360_000.0);
     assert_eq!(s.layer_of(d).0, 0.0);
+    // a clean report lifts the congestion's cap; its hold goes on, and the estimate is short of layer 1 now
+    s.c.down_set_link(d, 300_000.0, 0.0, 0.0, s.now);
+    s.run(500.0);
     assert_eq!(probe(&mut s), 0.0, "no probe while a congestion's hold lasts");
     clean_reports(&mut s, d, 420_000.0, 4000.0);
     assert_eq!(s.layer_of(d).0, 1.0, "after the hold, the layer its budget covers with headroom");
@@ -259,9 +268,7 @@ fn a_layer_its_link_never_carried_for_long_is_not_tried_again_on_a_low_estimate(
     s.run(1000.0);
     // a slow link: the down starts on the top layer before its connection has an estimate, and the estimate its
     // reports give is the link's 400 kbit/s; the layer lasts a few clean seconds (less than CARRIED_MS), then queues
-    let d = s.c.down_open(s.t);
-    s.c.down_set_max_layer(d, 2, s.now);
-    s.c.down_set_ready(d, true);
+    let d = s.late_down(None, 2);
     s.run(1000.0);
     assert_eq!(s.layer_of(d).0, 2.0);
     clean_reports(&mut s, d, 400_000.0, 3000.0);
