@@ -3,8 +3,8 @@
 // with no encoder output leaves the allocator within 2 s (video_send_stream_impl.cc, kEncoderTimeOut); with the
 // allocator empty, GoogCC never probes again after the connection's start, and an estimate that fell in a queue
 // stays low while the connection carries a low layer. With this track in it, raising the sender's `maxBitrate`
-// makes GoogCC probe at that rate and twice it (probe_controller.cc, OnMaxTotalAllocatedBitrate, while the connection
-// is application-limited). The track's own encoded frames are dropped in the worker (its encoded-streams readable is
+// makes GoogCC probe towards that rate (probe_controller.cc, OnMaxTotalAllocatedBitrate, while the connection is
+// application-limited). The track's own encoded frames are dropped in the worker (its encoded-streams readable is
 // cancelled), so the subscriber never sees them; its cost is one 16x16 encode a few times a second per connection.
 
 /** Frames a second of the probe picture: enough to keep its encoder alive (it must produce within 2 s). */

@@ -52,7 +52,7 @@ export interface PeerCommands {
   setDownSlot(pid: string, slot: number, codec: CodecChoice | null): Promise<void>;
   offerDown(pid: string, iceRestart: boolean): Promise<DownOffer>;
   /**
-   * Makes GoogCC probe the subscriber connection at about `bps` (and twice it), by raising the `maxBitrate` of the
+   * Makes GoogCC probe the subscriber connection towards `bps`, by raising the `maxBitrate` of the
    * video sender that carries the probe track (src/host/probe-track.ts). Does nothing without a sending video slot.
    */
   probeDown(pid: string, bps: number): Promise<void>;
