@@ -7,6 +7,7 @@ import type { Remote } from 'comlink';
 import type { MediaKind, PeerCommands, PeerState, RouteName } from '../../src/shared/host-bridge';
 import { logger } from '../log';
 import { ProbeSchedule } from './probe-schedule';
+import { estimateFor, videoShare, type Forwarded } from './link-shares';
 import type { DownSink } from '../media/down-sink';
 import type { ForwardedDown, Forwarder } from '../media/forwarder';
 import type { SwitchReason } from '../core/forwarding-core';
@@ -59,9 +60,6 @@ export interface DownBinding {
 }
 
 export type SendOffer = (sdp: string, id: number, midToTrackId: Record<string, string>) => void;
-
-/** What one forwarded Opus stream takes of a connection's estimate, with its packet overhead. */
-const AUDIO_SHARE_BPS = 40_000;
 
 /** A subscriber connection's link, as the host's stats last reported it. */
 export interface LinkFigures {
@@ -190,7 +188,7 @@ export class DownPeer {
     slot.binding = binding;
     // a track subscribed on a connection whose estimate is known starts within its share (the others' shares
     // shrink at the next report; their congestion state is left as it is)
-    if (this.lastLink) this.forwarder.setDownLink(binding.forwarded, this.videoShare(this.lastLink.estimateBps), 0, 0);
+    if (this.lastLink) this.forwarder.setDownLink(binding.forwarded, videoShare(this.lastLink.estimateBps, this.forwarded()), 0, 0);
     slot.label = { stream: `${up.publisherSid}|${up.sid}`, track: up.sid };
     slot.lastCodec = up.mimeType;
     return binding;
@@ -251,13 +249,12 @@ export class DownPeer {
   }
 
   /**
-   * What this connection carries, from the host's stats: its estimate is shared among the video it forwards
-   * (after what its audio takes), equally, and each down's layer choice gets its share with the connection's
-   * send delay and loss. Equal shares are simple and can under-serve one large tile beside many small ones.
+   * What this connection carries, from the host's stats: each video down's layer choice gets its share of the
+   * estimate (link-shares.ts) with the connection's send delay and loss.
    */
   setLink(estimateBps: number, sendDelayMs: number, loss: number, nowMs = performance.now()): void {
     this.lastLink = { estimateBps, sendDelayMs, loss };
-    const share = this.videoShare(estimateBps);
+    const share = videoShare(estimateBps, this.forwarded());
     let short = 0;
     for (const b of this.activeBindings()) {
       if (b.up.kind !== 'video') continue;
@@ -267,25 +264,16 @@ export class DownPeer {
     // GoogCC's estimate grows only when probed while the connection carries less than it could: probe for the
     // estimate whose share would cover the layer a down is held below
     if (this.probes.due(short, nowMs)) {
-      const bps = this.estimateFor(short);
+      const bps = estimateFor(short, this.forwarded());
       log.debug(`${this.pid}: probing at ${Math.round(bps / 1000)} kbit/s (estimate ${Math.round(estimateBps / 1000)})`);
       this.commands.probeDown(this.pid, bps).catch((e: Error) => log.warn(`probe for ${this.pid} failed: ${e.message}`));
     }
   }
 
-  /** The connection estimate that gives each video down a share of `shareBps` (videoShare's inverse). */
-  private estimateFor(shareBps: number): number {
+  private forwarded(): Forwarded {
     const bound = this.activeBindings();
     const video = bound.filter((b) => b.up.kind === 'video').length;
-    return shareBps * video + (bound.length - video) * AUDIO_SHARE_BPS;
-  }
-
-  /** One video down's share of the estimate: equal, after what the audio takes; 0 when unknown. */
-  private videoShare(estimateBps: number): number {
-    const bound = this.activeBindings();
-    const video = bound.filter((b) => b.up.kind === 'video').length;
-    if (!video || estimateBps <= 0) return 0;
-    return Math.max(0, estimateBps - (bound.length - video) * AUDIO_SHARE_BPS) / video;
+    return { video, audio: bound.length - video };
   }
 
   private activeBindings(): DownBinding[] {
