@@ -197,8 +197,8 @@ test('a subscriber on a slow downlink of a camera without simulcast but with tem
     // the host finds the queue and thins the stream: give it the reports it needs (two per step), then measure
     await expect.poll(async () => (await settledWindow(call, 3000)).sendDelayMs, { message: 'the queue towards the slow subscriber drains', timeout: 60_000 }).toBeLessThan(50);
 
-    // On this link the middle temporal layer nearly fits, and the host, which cannot probe, tries it again after a
-    // hold of 4, 8, 16… s (README, "Upgrades without probing"): a window with such a try queues for the two reports
+    // On this link the middle temporal layer nearly fits, and the host, which does not probe for temporal layers,
+    // tries it again after a hold of 4, 8, 16… s (README, "Probes are padding bursts"): a window with such a try queues for the two reports
     // it takes to see the queue (a CI run measured 80 ms in one). Real time is a window between tries; no window,
     // with a try or without, may freeze.
     test.setTimeout(240_000);

@@ -126,7 +126,7 @@ pub struct Link {
     queued_before: bool,
     /// The highest layer the link has carried for `CARRIED_MS` without congestion. GoogCC's estimate falls after a
     /// queue (a busy host machine, a moment of cross traffic) and cannot climb back above 1.5 times what the
-    /// connection then carries, so without probing it would never cover this layer again; having carried it is
+    /// connection then carries, so until a probe it would not cover this layer again; having carried it is
     /// the evidence instead, and a try that fails is another congestion with a longer hold.
     pub carried: Option<u8>,
     /// The layer the down has had since when, without congestion.
