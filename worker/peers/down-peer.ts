@@ -254,7 +254,8 @@ export class DownPeer {
    */
   setLink(estimateBps: number, sendDelayMs: number, loss: number, nowMs = performance.now()): void {
     this.lastLink = { estimateBps, sendDelayMs, loss };
-    const share = videoShare(estimateBps, this.forwarded());
+    const forwarded = this.forwarded();
+    const share = videoShare(estimateBps, forwarded);
     let short = 0;
     for (const b of this.activeBindings()) {
       if (b.up.kind !== 'video') continue;
@@ -264,7 +265,7 @@ export class DownPeer {
     // GoogCC's estimate grows only when probed while the connection carries less than it could: probe for the
     // estimate whose share would cover the layer a down is held below
     if (this.probes.due(short, nowMs)) {
-      const bps = estimateFor(short, this.forwarded());
+      const bps = estimateFor(short, forwarded);
       log.debug(`${this.pid}: probing at ${Math.round(bps / 1000)} kbit/s (estimate ${Math.round(estimateBps / 1000)})`);
       this.commands.probeDown(this.pid, bps).catch((e: Error) => log.warn(`probe for ${this.pid} failed: ${e.message}`));
     }
