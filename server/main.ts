@@ -43,6 +43,7 @@ export async function startServer(options: ServerOptions, projectRoot: string, l
   const hostPageUrl = () => `http://localhost:${port}/host`;
   const hostKeyUrl = () => `${hostPageUrl()}?${HOST_KEY_PARAM}=${options.hostKey}`;
   const hostAvailable = (room: string) => relay.hostFor(room) !== null;
+  const singleConnection = (room: string) => relay.hostFor(room)?.singleConnection ?? null;
   const roomService = new RoomServiceServer(relay, options.keys, hostPageUrl);
 
   const server = http.createServer(async (req, res) => {
@@ -50,7 +51,7 @@ export async function startServer(options: ServerOptions, projectRoot: string, l
       const url = requestUrl(req);
       const signal = signalPathOf(url.pathname);
       if (signal?.validate) {
-        answerValidate(res, await admit(url, req.headers.authorization, signal.path, options.keys, hostAvailable, hostPageUrl()));
+        answerValidate(res, await admit(url, req.headers.authorization, signal.path, options.keys, hostAvailable, hostPageUrl(), singleConnection));
         return;
       }
       if (await handleTwirp(req, res, url, roomService, log)) return;
@@ -91,7 +92,7 @@ export async function startServer(options: ServerOptions, projectRoot: string, l
       refuseUpgrade(socket, { kind: 'refuse', status: 404, reason: 'not a WebSocket endpoint' });
       return;
     }
-    const admission = await admit(url, req.headers.authorization, signal.path, options.keys, hostAvailable, hostPageUrl());
+    const admission = await admit(url, req.headers.authorization, signal.path, options.keys, hostAvailable, hostPageUrl(), singleConnection);
     if (admission.kind === 'refuse' && admission.status === 503) {
       // livekit-client shows a close reason to its user but not an upgrade's status text: say it that way
       sockets.handleUpgrade(req, socket, head, (ws) => ws.close(CLOSE_CODE.noHost, truncateReason(admission.reason)));

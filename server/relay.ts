@@ -13,6 +13,7 @@ import {
   type ServerToHost,
 } from '../src/shared/relay-protocol.js';
 import { RoomServiceError, type RoomServiceMethod } from '../src/shared/room-service-methods.js';
+import type { PayloadNumbering } from '../src/shared/payload-numbering.js';
 
 /** How long a host tab has to answer a RoomService call before the caller is told it is unavailable. */
 export const ROOM_SERVICE_TIMEOUT_MS = 5000;
@@ -33,6 +34,8 @@ export interface HostLink {
   calls: Map<number, PendingCall>;
   /** Sends the host fresh ICE servers before its TURN credentials expire. */
   iceRenewal?: ReturnType<typeof setInterval>;
+  /** How the host's browser numbers codecs, when it serves the single-connection path (`/rtc/v1`). */
+  singleConnection?: PayloadNumbering;
 }
 
 interface ClientConn {
@@ -188,6 +191,7 @@ export class Relay {
           return;
         }
         host.ready = true;
+        host.singleConnection = msg.singleConnection;
         this.toHost(host, { kind: 'welcome', version: RELAY_PROTOCOL_VERSION, hostId: host.id, serverVersion: this.serverVersion, publicUrl: this.publicUrl, iceServers: this.iceServers(host.id) });
         if (this.iceRenewMs !== null && !host.iceRenewal) {
           host.iceRenewal = setInterval(() => this.toHost(host, { kind: 'ice-servers', iceServers: this.iceServers(host.id) }), this.iceRenewMs);

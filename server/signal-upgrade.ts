@@ -1,10 +1,13 @@
-// LiveKit's signal endpoints: the /rtc WebSocket and its validate companions. tabsfu speaks the dual peer
-// connection protocol on /rtc; /rtc/v1 is refused so that livekit-client falls back to /rtc (its validate
-// answers 404 with an empty body, which the client reads as "v1 not supported here").
+// LiveKit's signal endpoints: the /rtc and /rtc/v1 WebSockets and their validate companions. /rtc is the dual peer
+// connection protocol; /rtc/v1 the single-connection one, served when the room's host serves it and the client's
+// offer numbers codecs as the host does. Otherwise /rtc/v1 answers 404 with an empty body (on validate too), which
+// livekit-client and LiveKit's Rust SDK read as "v1 not supported here" and fall back to /rtc.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { JoinParams } from '../src/shared/relay-protocol.js';
 import { TokenError, verifyToken } from './tokens.js';
+import { JoinRequestError, readJoinRequest, type JoinRequestFields } from './join-request.js';
+import { singleConnectionMismatch, type PayloadNumbering } from '../src/shared/payload-numbering.js';
 
 export type SignalPath = 'v0' | 'v1';
 
@@ -30,6 +33,8 @@ export async function admit(
   keys: Record<string, string>,
   hostAvailable: (room: string) => boolean,
   hostPageUrl: string,
+  /** How the room's host numbers codecs when it serves the single-connection path; null when it does not. */
+  singleConnection: (room: string) => PayloadNumbering | null = () => null,
 ): Promise<Admission> {
   const token = url.searchParams.get('access_token') ?? bearer(authorization);
   let verified;
@@ -39,13 +44,26 @@ export async function admit(
     if (e instanceof TokenError) return { kind: 'refuse', status: 401, reason: e.message };
     throw e;
   }
-  if (path === 'v1') return { kind: 'refuse', status: 404, reason: '' };
+  let fields: JoinRequestFields;
+  if (path === 'v1') {
+    // anything the single-connection path cannot serve falls back to /rtc, where the client is told what is wrong
+    const numbering = singleConnection(verified.grants.room);
+    if (!numbering) return { kind: 'refuse', status: 404, reason: '' };
+    try {
+      fields = readJoinRequest(url.searchParams.get('join_request'));
+    } catch (e) {
+      if (e instanceof JoinRequestError) return { kind: 'refuse', status: 404, reason: '' };
+      throw e;
+    }
+    // a resume brings no offer: the path was chosen when the session started
+    if (!fields.reconnect && (!fields.offer || singleConnectionMismatch(fields.offer.sdp, numbering) !== null)) return { kind: 'refuse', status: 404, reason: '' };
+  } else {
+    fields = queryFields(url.searchParams);
+  }
   if (!hostAvailable(verified.grants.room)) {
     return { kind: 'refuse', status: 503, reason: `no host tab is open: open ${hostPageUrl} in a browser, or start tabsfu with --headless-host` };
   }
-  const q = url.searchParams;
-  const flag = (name: string, dflt: boolean) => (q.has(name) ? q.get(name) === '1' || q.get(name) === 'true' : dflt);
-  const reconnectReason = Number(q.get('reconnect_reason'));
+  const { offer, ...asked } = fields;
   return {
     kind: 'accept',
     join: {
@@ -57,19 +75,30 @@ export async function admit(
       grants: verified.grants,
       roomConfig: verified.roomConfig,
       tokenExpiresAt: verified.expiresAt,
-      autoSubscribe: flag('auto_subscribe', true),
-      adaptiveStream: flag('adaptive_stream', false),
-      reconnect: flag('reconnect', false),
-      sid: q.get('sid') ?? undefined,
-      reconnectReason: Number.isFinite(reconnectReason) && reconnectReason > 0 ? reconnectReason : undefined,
-      clientProtocol: Number(q.get('protocol') ?? 0) || 0,
-      sdk: q.get('sdk') ?? 'unknown',
-      sdkVersion: q.get('version') ?? '',
-      browser: q.get('browser') ?? undefined,
-      browserVersion: q.get('browser_version') ?? undefined,
+      ...asked,
       // the relay mints these for the connection it opens
       iceServers: [],
+      ...(path === 'v1' ? { singleConnection: { offer } } : {}),
     },
+  };
+}
+
+/** What the `/rtc` path's query parameters ask for. */
+function queryFields(q: URLSearchParams): JoinRequestFields {
+  const flag = (name: string, dflt: boolean) => (q.has(name) ? q.get(name) === '1' || q.get(name) === 'true' : dflt);
+  const reconnectReason = Number(q.get('reconnect_reason'));
+  return {
+    autoSubscribe: flag('auto_subscribe', true),
+    adaptiveStream: flag('adaptive_stream', false),
+    reconnect: flag('reconnect', false),
+    sid: q.get('sid') ?? undefined,
+    reconnectReason: Number.isFinite(reconnectReason) && reconnectReason > 0 ? reconnectReason : undefined,
+    clientProtocol: Number(q.get('protocol') ?? 0) || 0,
+    sdk: q.get('sdk') ?? 'unknown',
+    sdkVersion: q.get('version') ?? '',
+    browser: q.get('browser') ?? undefined,
+    browserVersion: q.get('browser_version') ?? undefined,
+    offer: null,
   };
 }
 

@@ -14,6 +14,7 @@ import {
 } from '../src/shared/relay-protocol';
 import type { RoomServiceFailure } from '../src/shared/room-service-methods';
 import { logger } from './log';
+import type { PayloadNumbering } from '../src/shared/payload-numbering';
 
 const log = logger('host-link');
 
@@ -33,7 +34,7 @@ export class HostLink {
   private retryMs = 500;
   private stopped = false;
 
-  constructor(private readonly url: string, private readonly handlers: LinkHandlers) {}
+  constructor(private readonly url: string, private readonly singleConnection: PayloadNumbering | null, private readonly handlers: LinkHandlers) {}
 
   connect(): void {
     if (this.stopped) return;
@@ -43,7 +44,7 @@ export class HostLink {
     this.ws = ws;
     ws.onopen = () => {
       this.retryMs = 500;
-      this.send({ kind: 'hello', version: RELAY_PROTOCOL_VERSION });
+      this.send({ kind: 'hello', version: RELAY_PROTOCOL_VERSION, ...(this.singleConnection ? { singleConnection: this.singleConnection } : {}) });
     };
     ws.onmessage = (e) => this.receive(e.data);
     ws.onclose = (e) => {

@@ -37,7 +37,9 @@ const api: WorkerApi = {
       rooms: () => sfu?.roomList ?? [],
       sendWebhook: (body) => sfu?.sendWebhook(body),
     });
-    sfu = new Sfu(linkUrl, { commands, forwarder, settings, observer: telemetry.observer, audioLevels }, onView);
+    // the single-connection path needs encoded-streams slots (the client makes the sections, the host cannot add tracks)
+    const numbering = settings.singlePeerConnection && settings.route === 'encoded-streams' ? await commands.payloadNumbering() : null;
+    sfu = new Sfu(linkUrl, { commands, forwarder, settings, observer: telemetry.observer, audioLevels, numbering }, onView);
     const t = telemetry;
     // one getStats() loop for telemetry's records and the rooms' connection quality
     new StatsRounds(commands, [(samples, pageMs) => t.statsRound(samples, pageMs), (samples) => sfu?.qualityRound(samples)]).start(settings.statsIntervalMs);

@@ -36,7 +36,7 @@ export class Sfu {
     private readonly onView: (view: HostView) => void,
   ) {
     this.view = { linkState: 'connecting', linkError: '', warning: '', hostId: '', publicUrl: '', route: services.settings.route, rooms: [] };
-    this.link = new HostLink(linkUrl, {
+    this.link = new HostLink(linkUrl, services.numbering, {
       welcome: (m) => {
         this.view.hostId = m.hostId;
         this.view.publicUrl = m.publicUrl;
@@ -151,6 +151,8 @@ export class Sfu {
     });
     this.sessions.set(conn, session);
     const p = session.start(join, room);
+    const firstOffer = join.singleConnection?.offer;
+    if (p && firstOffer) session.receiveJoinOffer(firstOffer);
     if (p) {
       this.participants.set(p.sid, p);
       const timer = this.resumeTimers.get(p);

@@ -18,11 +18,14 @@ import type {
 import { decoyAudioTrack } from './decoy-audio';
 import { sampleConnection } from './stats-probe';
 import { probeTrack } from './probe-track';
+import { numberingOf, type PayloadNumbering } from '../shared/payload-numbering';
 
 /** The probe sender's `maxBitrate` until the worker asks for a probe: GoogCC probes up to twice the allocator's total. */
 const PROBER_START_BPS = 2_000_000;
 
 interface Peers {
+  /** On the single-connection path (`/rtc/v1`), `up` and `down` are one connection, which the client offers. */
+  single: boolean;
   up: RTCPeerConnection | null;
   down: RTCPeerConnection | null;
   /** Settles once the subscriber connection's first local offer (its data section only) is set; see openDown. */
@@ -130,6 +133,12 @@ export class PeerHost implements PeerCommands {
     const kind = codec.mimeType.split('/')[0] as MediaKind;
     t.setCodecPreferences(codecPreferences(kind, codec));
     t.direction = 'sendonly';
+    const peers = this.entry(pid);
+    // on one connection the client made the sections: the first video slot that sends takes the probe track
+    if (peers.single && kind === 'video' && !peers.prober) {
+      peers.prober = t;
+      await t.sender.replaceTrack(probeTrack());
+    }
   }
 
   async offerDown(pid: string, iceRestart: boolean): Promise<DownOffer> {
@@ -176,34 +185,98 @@ export class PeerHost implements PeerCommands {
 
   async answerUp(pid: string, offerSdp: string, upTracks: Record<string, TransformOptions>, videoCodecs: Record<string, string[]>): Promise<string> {
     const peers = this.entry(pid, true);
-    peers.upTransforms = upTracks;
-    if (!peers.up) {
-      const pc = this.connection(pid, 'up');
-      pc.ontrack = (e) => {
-        const options = peers.upTransforms[e.transceiver.mid ?? ''];
-        if (options) e.receiver.transform = new RTCRtpScriptTransform(this.worker, options);
-      };
-      // data the participant publishes goes to the worker, which decides who gets it
-      pc.ondatachannel = (e) => {
-        const channel = e.channel;
-        channel.binaryType = 'arraybuffer';
-        channel.onmessage = (m) => {
-          if (m.data instanceof ArrayBuffer) void this.api.dataIn(pid, channel.label, Comlink.transfer(m.data, [m.data]));
-        };
-      };
-      peers.up = pc;
-    }
-    const pc = peers.up;
+    const pc = this.upConnection(pid, peers, upTracks, false);
     await pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
+    this.preferUpCodecs(pc, videoCodecs, new Set());
+    await pc.setLocalDescription(await pc.createAnswer());
+    return pc.localDescription!.sdp;
+  }
+
+  async applySingleOffer(pid: string, offerSdp: string, upTracks: Record<string, TransformOptions>, videoCodecs: Record<string, string[]>, newSlots: Record<string, number>): Promise<void> {
+    const peers = this.entry(pid, true);
+    const pc = this.upConnection(pid, peers, upTracks, true);
+    await pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
+    // Chromium hands out a sender's encoded streams only in the task that created it (here, the one that applied
+    // the offer, which this continuation still runs in): take them for every new receive-only section now
+    const taken: [number, RTCRtpTransceiver, { readable: ReadableStream; writable: WritableStream }][] = [];
     for (const t of pc.getTransceivers()) {
+      const slot = t.mid === null ? undefined : newSlots[t.mid];
+      if (slot === undefined || peers.slots.has(slot)) continue;
+      taken.push([slot, t, (t.sender as RTCRtpSender & { createEncodedStreams(): { readable: ReadableStream; writable: WritableStream } }).createEncodedStreams()]);
+    }
+    const slotMids = [...peers.slots.values()].map((t) => t.mid ?? '');
+    this.preferUpCodecs(pc, videoCodecs, new Set([...Object.keys(newSlots), ...slotMids]));
+    for (const [slot, t, { readable, writable }] of taken) {
+      t.direction = 'inactive';
+      peers.slots.set(slot, t);
+      await this.api.attachDownStreams(pid, slot, Comlink.transfer(readable, [readable]), Comlink.transfer(writable, [writable]));
+    }
+  }
+
+  async answerSingle(pid: string): Promise<string> {
+    const peers = this.entry(pid);
+    const pc = this.require(peers.up, pid, 'up');
+    await pc.setLocalDescription(await pc.createAnswer());
+    for (const t of peers.slots.values()) {
+      if (t.direction !== 'sendonly') continue;
+      // what addDownSlot gives a slot at creation, given once the client's section exists and is negotiated
+      const params = t.sender.getParameters();
+      const encoding = params.encodings[0];
+      if (!encoding) continue;
+      if (t.receiver.track.kind === 'audio' && encoding.networkPriority !== 'high') encoding.networkPriority = 'high';
+      else if (t === peers.prober && encoding.maxBitrate === undefined) encoding.maxBitrate = PROBER_START_BPS;
+      else continue;
+      await t.sender.setParameters(params).catch(() => {});
+    }
+    return pc.localDescription!.sdp;
+  }
+
+  /** The publisher connection, made on first use: on the single-connection path it is also the subscriber's. */
+  private upConnection(pid: string, peers: Peers, upTracks: Record<string, TransformOptions>, single: boolean): RTCPeerConnection {
+    peers.upTransforms = upTracks;
+    if (peers.up) return peers.up;
+    // a single connection's senders are forwarding slots, whose encoded streams the worker writes
+    const pc = this.connection(pid, 'up', single ? { encodedInsertableStreams: true } : {});
+    pc.ontrack = (e) => {
+      const options = peers.upTransforms[e.transceiver.mid ?? ''];
+      if (options) e.receiver.transform = new RTCRtpScriptTransform(this.worker, options);
+    };
+    // data the participant publishes goes to the worker, which decides who gets it
+    pc.ondatachannel = (e) => {
+      const channel = e.channel;
+      channel.binaryType = 'arraybuffer';
+      channel.onmessage = (m) => {
+        if (m.data instanceof ArrayBuffer) void this.api.dataIn(pid, channel.label, Comlink.transfer(m.data, [m.data]));
+      };
+      // on one connection, the client's channels carry data both ways
+      if (single) peers.downChannels.set(channel.label, channel);
+    };
+    peers.up = pc;
+    if (single) {
+      peers.single = true;
+      peers.down = pc;
+    }
+    return pc;
+  }
+
+  /** Plain Opus, and the video codecs the worker prefers, on the sections the client sends. */
+  private preferUpCodecs(pc: RTCPeerConnection, videoCodecs: Record<string, string[]>, skip: Set<string>): void {
+    for (const t of pc.getTransceivers()) {
+      if (t.currentDirection === 'stopped' || skip.has(t.mid ?? '')) continue;
       // plain Opus: RED would wrap each frame in a payload the subscribers' connections did not negotiate
-      if (t.currentDirection === 'stopped') continue;
       if (t.receiver.track.kind === 'audio') t.setCodecPreferences(codecPreferences('audio', { mimeType: 'audio/opus', fmtp: '' }));
       const preferred = videoCodecs[t.mid ?? ''];
       if (t.receiver.track.kind === 'video' && preferred?.length) t.setCodecPreferences(preferredFirst(preferred));
     }
-    await pc.setLocalDescription(await pc.createAnswer());
-    return pc.localDescription!.sdp;
+  }
+
+  async payloadNumbering(): Promise<PayloadNumbering> {
+    const pc = new RTCPeerConnection();
+    pc.addTransceiver('audio', { direction: 'recvonly' });
+    pc.addTransceiver('video', { direction: 'recvonly' });
+    const offer = await pc.createOffer();
+    pc.close();
+    return numberingOf(offer.sdp ?? '');
   }
 
   async addRemoteCandidate(pid: string, side: PeerSide, candidate: IceCandidateJson): Promise<void> {
@@ -221,12 +294,17 @@ export class PeerHost implements PeerCommands {
   }
 
   async collectStats(): Promise<PeerStatsSample[]> {
-    const jobs: Promise<PeerStatsSample>[] = [];
+    const jobs: Promise<PeerStatsSample[]>[] = [];
     for (const [pid, p] of this.peers) {
-      if (p.up && p.up.connectionState !== 'closed') jobs.push(sampleConnection(pid, 'up', p.up));
-      if (p.down && p.down.connectionState !== 'closed') jobs.push(sampleConnection(pid, 'down', p.down));
+      if (p.single && p.up) {
+        // one connection: what arrives is the up side's, what leaves the down side's
+        if (p.up.connectionState !== 'closed') jobs.push(sampleConnection(pid, 'up', p.up).then(splitSides));
+        continue;
+      }
+      if (p.up && p.up.connectionState !== 'closed') jobs.push(sampleConnection(pid, 'up', p.up).then((s) => [s]));
+      if (p.down && p.down.connectionState !== 'closed') jobs.push(sampleConnection(pid, 'down', p.down).then((s) => [s]));
     }
-    return Promise.all(jobs);
+    return (await Promise.all(jobs)).flat();
   }
 
   closePeers(pid: string): void {
@@ -234,20 +312,24 @@ export class PeerHost implements PeerCommands {
     if (!peers) return;
     this.peers.delete(pid);
     peers.up?.close();
-    peers.down?.close();
+    if (peers.down !== peers.up) peers.down?.close();
   }
 
-  private connection(pid: string, side: PeerSide): RTCPeerConnection {
-    const pc = new RTCPeerConnection({ ...RTC_CONFIG, ...this.ice });
+  private connection(pid: string, side: PeerSide, extra: { encodedInsertableStreams?: boolean } = {}): RTCPeerConnection {
+    const pc = new RTCPeerConnection({ ...RTC_CONFIG, ...this.ice, ...extra } as RTCConfiguration);
     pc.onicecandidate = (e) => void this.api.localCandidate(pid, side, e.candidate ? e.candidate.toJSON() : null);
-    pc.onconnectionstatechange = () => void this.api.peerState(pid, side, pc.connectionState);
+    pc.onconnectionstatechange = () => {
+      // one connection carries both sides on the single-connection path
+      const sides: PeerSide[] = this.peers.get(pid)?.single ? ['up', 'down'] : [side];
+      for (const s of sides) void this.api.peerState(pid, s, pc.connectionState);
+    };
     return pc;
   }
 
   private entry(pid: string, create = false): Peers {
     let peers = this.peers.get(pid);
     if (!peers && create) {
-      peers = { up: null, down: null, downReady: Promise.resolve(), downChannels: new Map(), slots: new Map(), prober: null, upTransforms: {} };
+      peers = { single: false, up: null, down: null, downReady: Promise.resolve(), downChannels: new Map(), slots: new Map(), prober: null, upTransforms: {} };
       this.peers.set(pid, peers);
     }
     if (!peers) throw new UnknownPeerError(`no connections for participant ${pid}`);
@@ -258,6 +340,14 @@ export class PeerHost implements PeerCommands {
     if (!pc) throw new UnknownPeerError(`participant ${pid} has no ${side} connection`);
     return pc;
   }
+}
+
+/** One connection's sample as its two sides: what arrives is the up side's, what leaves the down side's. */
+function splitSides(s: PeerStatsSample): PeerStatsSample[] {
+  return [
+    { ...s, side: 'up', streams: s.streams.filter((r) => r.direction === 'in') },
+    { ...s, side: 'down', streams: s.streams.filter((r) => r.direction === 'out') },
+  ];
 }
 
 /**

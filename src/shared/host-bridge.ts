@@ -1,6 +1,7 @@
 // The typed bridge between the host page (which owns the RTCPeerConnections, since workers have none) and the
 // host worker (which owns everything else). Both directions go through comlink; no frame ever crosses it.
 import type { IceServerConfig } from './relay-protocol';
+import type { PayloadNumbering } from './payload-numbering';
 import type { TrackSummary, EventQuery, TelemetryEvent, TelemetryStatus, TrackStatRecord } from './telemetry-records';
 
 /** "up" is the participant's publisher connection (media to the host); "down" its subscriber connection. */
@@ -62,6 +63,16 @@ export interface PeerCommands {
    * `videoCodecs` mids to the video codecs (mime types) the answer prefers, in order, before any other offered.
    */
   answerUp(pid: string, offerSdp: string, upTracks: Record<string, TransformOptions>, videoCodecs: Record<string, string[]>): Promise<string>;
+  /**
+   * The single-connection path (`/rtc/v1`): applies the client's offer to the participant's one connection (made on
+   * first use). As `answerUp` for what the client sends; the receive-only sections named in `newSlots` (mid → slot)
+   * become parked slots, whose streams reach the worker (attachDownStreams) before this resolves.
+   */
+  applySingleOffer(pid: string, offerSdp: string, upTracks: Record<string, TransformOptions>, videoCodecs: Record<string, string[]>, newSlots: Record<string, number>): Promise<void>;
+  /** Answers the offer applySingleOffer applied, with the slots as setDownSlot left them. */
+  answerSingle(pid: string): Promise<string>;
+  /** How this browser numbers codecs (an offer of its own): what single-connection clients must match. */
+  payloadNumbering(): Promise<PayloadNumbering>;
   addRemoteCandidate(pid: string, side: PeerSide, candidate: IceCandidateJson): Promise<void>;
   closePeers(pid: string): void;
   /** Sends one data packet to each participant's subscriber channel of that label (`_reliable`, `_lossy`). */
@@ -111,6 +122,12 @@ export interface HostSettings {
    * ?iceTransportPolicy=relay
    */
   iceTransportPolicy: 'all' | 'relay';
+  /**
+   * Serve LiveKit's single-connection signal path (`/rtc/v1`) to clients that can take it (see README, "Signal
+   * paths"); off, every client falls back to `/rtc`. Default on; the decoy route never serves it.
+   * ?singlePeerConnection=off
+   */
+  singlePeerConnection: boolean;
 }
 
 /** Codec names the `publishCodecs` setting takes, and their mime types. */
@@ -132,6 +149,7 @@ export const DEFAULT_HOST_SETTINGS: HostSettings = {
   maxStatsRecords: 500_000,
   publishCodecs: ['video/H264'],
   iceTransportPolicy: 'all',
+  singlePeerConnection: true,
 };
 
 /** A subscriber connection's link over about the last second. */

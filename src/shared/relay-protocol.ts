@@ -2,6 +2,7 @@
 // client signal connection routed to that host. Control messages are JSON text frames; signal payloads are
 // binary frames that start with the 4-byte big-endian connection id followed by the protobuf bytes, untouched.
 import type { RoomServiceFailure, RoomServiceMethod } from './room-service-methods.js';
+import type { PayloadNumbering } from './payload-numbering.js';
 
 /** The path the host tab's worker opens its link on. */
 export const HOST_LINK_PATH = '/_tabsfu/host-link';
@@ -67,6 +68,11 @@ export interface JoinParams {
   browserVersion?: string;
   /** STUN/TURN servers for this session, for JoinResponse and ReconnectResponse; empty when none are configured. */
   iceServers: IceServerConfig[];
+  /**
+   * Set when the client came on the single-connection path (`/rtc/v1`): one connection for both directions, which
+   * the client always offers; its first offer came with the join request (`id` 1 from livekit-client).
+   */
+  singleConnection?: { offer: { sdp: string; id: number } | null };
 }
 
 /** JSON as protobuf's JSON mapping writes it: how RoomService requests and responses cross the link. */
@@ -95,7 +101,11 @@ export type ServerToHost =
   | { kind: 'room-service'; id: number; method: RoomServiceMethod; request: Json };
 
 export type HostToServer =
-  | { kind: 'hello'; version: number }
+  /**
+   * `singleConnection`: how the host's browser numbers codecs, when it serves the single-connection path
+   * (`/rtc/v1`); absent when it does not, and the server then refuses that path so that clients fall back to `/rtc`.
+   */
+  | { kind: 'hello'; version: number; singleConnection?: PayloadNumbering }
   | { kind: 'close-client'; conn: number; code: number; reason: string }
   | { kind: 'rooms'; rooms: string[] }
   /** A LiveKit WebhookEvent as JSON text, for the server to sign and deliver to the configured URLs. */

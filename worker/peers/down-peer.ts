@@ -16,6 +16,7 @@ import type { Wanted } from '../media/layer-choice';
 import { setMsids } from '../sdp/munge';
 import { mediaSections, primaryCodec } from '../sdp/sections';
 import { renumberPayloadTypes } from '../sdp/payload-types';
+import type { ClientSections } from './client-sections';
 
 const log = logger('down-peer');
 
@@ -108,9 +109,13 @@ export class DownPeer {
     private sendOffer: SendOffer,
     /** Told of each simulcast layer switch of a binding, with the connection's last link figures (telemetry). */
     private readonly onLayerSwitch: ((b: DownBinding, from: number, to: number, reason: SwitchReason, link: LinkFigures | null) => void) | null = null,
+    /** On the single-connection path, the client's sections and offers (client-sections.ts); null on `/rtc`. */
+    private readonly single: ClientSections | null = null,
   ) {}
 
   async open(): Promise<void> {
+    // one connection: the client's first offer opens it
+    if (this.single) return;
     await this.commands.openDown(this.pid);
     this.negotiate();
   }
@@ -144,7 +149,8 @@ export class DownPeer {
       slot = { id: this.nextSlotId++, kind: up.kind, mid: null, sink: null, binding: null, label: null, keptFor: null, keptUntil: 0, offeredIn: 0, answered: false, adding: true };
       this.slots.push(slot);
       try {
-        await this.commands.addDownSlot(this.pid, slot.id, up.kind, this.route);
+        if (this.single) await this.single.waitFor(up.kind, slot.id);
+        else await this.commands.addDownSlot(this.pid, slot.id, up.kind, this.route);
       } finally {
         slot.adding = false;
       }
@@ -316,14 +322,19 @@ export class DownPeer {
    * offer again, restarting ICE (the transport may be why the client resumed).
    */
   restartNegotiation(): void {
+    if (this.single) return this.single.restart();
     this.inFlight = null;
     this.negotiate(true);
   }
 
-  /** Asks for a new offer; with `iceRestart` the offer restarts ICE (after a resume). */
+  /**
+   * Asks for a new offer; with `iceRestart` the offer restarts ICE (after a resume). On the single-connection path
+   * the client offers: it is asked to, and restarts ICE itself when it resumes.
+   */
   negotiate(iceRestart = false): void {
-    if (iceRestart) this.restartIce = true;
     if (this.closed) return;
+    if (this.single) return this.single.renegotiate();
+    if (iceRestart) this.restartIce = true;
     if (this.inFlight !== null) {
       this.again = true;
       return;
@@ -387,6 +398,49 @@ export class DownPeer {
     this.payloadTypesBefore = r.byMid;
     for (const mid of r.clashes) log.warn(`${this.pid}: section ${mid} needs payload type ${wanted.get(mid)}, which another publisher's codec holds here; its stream will not decode at this subscriber`);
     return r.sdp;
+  }
+
+  /**
+   * Single-connection path: the client's offer arrived. Its new receive-only sections become slots (for binds that
+   * wait, or parked); returns mid → slot id, for the page to take their streams.
+   */
+  sectionsOffered(offerSdp: string): Record<string, number> {
+    const known = new Set(this.slots.flatMap((s) => (s.mid ? [s.mid] : [])));
+    return this.single!.offered(offerSdp, known, (kind, mid) => {
+      const id = this.nextSlotId++;
+      this.slots.push({ id, kind, mid, sink: null, binding: null, label: null, keptFor: null, keptUntil: 0, offeredIn: 0, answered: false });
+      return id;
+    });
+  }
+
+  /** Single-connection path: the page applied the offer; the binds that waited for a section take theirs. */
+  sectionsApplied(): void {
+    for (const [id, mid] of this.single!.applied()) {
+      const slot = this.slot(id);
+      if (slot) slot.mid = mid;
+    }
+  }
+
+  /**
+   * Single-connection path: the host's answer to offer `id`, as the client is to get it (the msids that name the
+   * tracks, and midToTrackId). `before` runs ahead of the page's createAnswer: the slots set up by then are in it.
+   */
+  answering(id: number): void {
+    for (const slot of this.slots) if (slot.binding && !slot.offeredIn) slot.offeredIn = id;
+  }
+
+  answered(answerSdp: string, id: number): { sdp: string; midToTrackId: Record<string, string> } {
+    const msids = new Map<string, { stream: string; track: string }>();
+    const midToTrackId: Record<string, string> = {};
+    for (const slot of this.slots) {
+      if (slot.binding && slot.offeredIn && slot.offeredIn <= id) slot.answered = true;
+      if (!slot.label || !slot.mid) continue;
+      msids.set(slot.mid, slot.label);
+      midToTrackId[slot.mid] = slot.label.track;
+    }
+    this.updateReadiness();
+    this.single!.answered();
+    return { sdp: setMsids(answerSdp, msids), midToTrackId };
   }
 
   /**

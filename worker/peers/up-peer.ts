@@ -8,6 +8,8 @@ import { acceptOnlyLayer, highestSimulcastLayers, withoutSimulcast } from '../sd
 import { chooseSplits, extensionIds, mergeAnswer, splitOffer, type ExtensionIds, type SimulcastSplit } from '../sdp/simulcast-split';
 import { logger } from '../log';
 import { mediaSections, offerSends, primaryCodec } from '../sdp/sections';
+import { withHostNumbers } from '../sdp/host-numbers';
+import type { PayloadNumbering } from '../../src/shared/payload-numbering';
 
 const log = logger('up-peer');
 
@@ -16,6 +18,16 @@ export interface OfferOutcome {
   /** Tracks whose media section appeared in this offer. */
   started: UpTrack[];
   /** Tracks whose media section stopped sending (the client unpublished them). */
+  stopped: UpTrack[];
+}
+
+/** A client's offer as the host's connection is to apply it: what `answerUp` (or `applySingleOffer`) takes. */
+export interface PreparedOffer {
+  offerSdp: string;
+  hostOffer: string;
+  transforms: Record<string, TransformOptions>;
+  codecs: Record<string, string[]>;
+  started: UpTrack[];
   stopped: UpTrack[];
 }
 
@@ -34,8 +46,12 @@ export class UpPeer {
   /** The extension ids the host reads the other way round, fixed by the first video section (see extensionIds). */
   private extIds: ExtensionIds | null = null;
 
-  /** `publishCodecs`: the video codecs this host lets clients publish, in order of preference (HostSettings). */
-  constructor(readonly pid: string, private readonly commands: Remote<PeerCommands>, private readonly publishCodecs: string[] = []) {}
+  /**
+   * `publishCodecs`: the video codecs this host lets clients publish, in order of preference (HostSettings).
+   * `numbering`: the host's codec numbers, which publishers are answered with when the host serves the
+   * single-connection path (see worker/sdp/host-numbers.ts); null leaves the client's numbers.
+   */
+  constructor(readonly pid: string, private readonly commands: Remote<PeerCommands>, private readonly publishCodecs: string[] = [], private readonly numbering: PayloadNumbering | null = null) {}
 
   announce(track: UpTrack): void {
     this.announced.set(track.info.cid, track);
@@ -53,7 +69,15 @@ export class UpPeer {
     return this.byMid.get(mid);
   }
 
+  /** Answers an offer on the publisher connection of the dual-connection path. */
   async answer(offerSdp: string): Promise<OfferOutcome> {
+    const prepared = this.prepare(offerSdp);
+    const hostAnswer = await this.commands.answerUp(this.pid, prepared.hostOffer, prepared.transforms, prepared.codecs);
+    return { answerSdp: this.finish(prepared, hostAnswer), started: prepared.started, stopped: prepared.stopped };
+  }
+
+  /** Matches an offer's sending sections to announced tracks, and makes the offer the host's connection applies. */
+  prepare(offerSdp: string): PreparedOffer {
     let sections;
     try {
       sections = mediaSections(offerSdp);
@@ -112,8 +136,13 @@ export class UpPeer {
         if (t.kind === 'video') codecs[hostMid] = this.videoCodecsFor(t);
       });
     }
-    const hostOffer = withoutSimulcast(splitOffer(offerSdp, this.splits, this.extIds));
-    const hostAnswer = await this.commands.answerUp(this.pid, hostOffer, transforms, codecs);
+    const hostOffer = withoutSimulcast(splitOffer(this.numbering ? withHostNumbers(offerSdp, this.numbering) : offerSdp, this.splits, this.extIds));
+    return { offerSdp, hostOffer, transforms, codecs, started, stopped };
+  }
+
+  /** The answer the client gets, from the host connection's answer; tracks learn the codecs it settled. */
+  finish(prepared: PreparedOffer, hostAnswer: string): string {
+    const offerSdp = prepared.offerSdp;
     // simulcast sections the host does not split (an offer without the rid extension) send only their full resolution
     const others = highestSimulcastLayers(offerSdp);
     for (const s of this.splits) others.delete(s.mid);
@@ -123,7 +152,7 @@ export class UpPeer {
       const primary = primaryCodec(s);
       if (t && primary) t.setNegotiatedCodecs([...s.codecs.values()], primary);
     }
-    return { answerSdp, started, stopped };
+    return answerSdp;
   }
 
   /**

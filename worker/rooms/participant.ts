@@ -13,6 +13,7 @@ import {
   ParticipantInfo_State,
   RequestResponse,
   RequestResponse_Reason,
+  MediaSectionsRequirement,
   SessionDescription,
   type SignalResponse,
   SignalTarget,
@@ -35,7 +36,8 @@ import { UpTrack } from '../media/up-track';
 import { wantedLayer } from '../media/layer-choice';
 import { CodecUnsupportedError, DownPeer, type DownBinding } from '../peers/down-peer';
 import { switchReason } from './switch-reason';
-import { UpPeer, UpOfferError } from '../peers/up-peer';
+import { UpPeer, UpOfferError, type OfferOutcome } from '../peers/up-peer';
+import { ClientSections } from '../peers/client-sections';
 import { DataIn } from '../data/data-in';
 import { SubscriptionPermissions } from './subscription-permissions';
 import { ReferenceGuard } from '../telemetry/reference-count';
@@ -103,6 +105,8 @@ export class Participant {
   private adoptable: UpTrack[];
   readonly up: UpPeer;
   readonly down: DownPeer;
+  /** Joined on the single-connection path (`/rtc/v1`): one connection, always offered by the client. */
+  readonly single: boolean;
   readonly subscriptions: SubscriptionManager<DownBinding>;
   readonly data: DataIn;
   /** Who may subscribe to this participant's tracks. */
@@ -127,10 +131,15 @@ export class Participant {
     this.autoSubscribe = join.autoSubscribe;
     this.iceServers = join.iceServers ?? [];
     this.session = session;
-    this.up = new UpPeer(this.sid, room.commands, room.settings.publishCodecs);
+    this.single = !!join.singleConnection;
+    this.up = new UpPeer(this.sid, room.commands, room.settings.publishCodecs, room.numbering);
+    const sections = this.single
+      ? new ClientSections((numAudios, numVideos) => this.send({ case: 'mediaSectionsRequirement', value: new MediaSectionsRequirement({ numAudios, numVideos }) }))
+      : null;
     this.down = new DownPeer(this.sid, room.commands, room.forwarder, room.settings.route, (sdp, id, midToTrackId) =>
       this.send({ case: 'offer', value: new SessionDescription({ type: 'offer', sdp, id, midToTrackId }) }),
       (b, from, to, reason, link) => room.observer.trackLayerSwitched(room.info(), this.info(), room.trackInfo(b.up), from, to, switchReason(reason, link)),
+      sections,
     );
     this.subscriptions = new SubscriptionManager<DownBinding>(
       {
@@ -302,18 +311,36 @@ export class Participant {
    * the grants); a participant without canPublish may still offer, for its data channels.
    */
   async onPublisherOffer(sd: SessionDescription): Promise<void> {
-    let outcome;
+    let outcome: OfferOutcome & { midToTrackId?: Record<string, string> };
     try {
-      outcome = await this.up.answer(sd.sdp);
+      outcome = this.single ? await this.answerSingle(sd) : await this.up.answer(sd.sdp);
     } catch (e) {
       if (e instanceof UpOfferError) throw new SignalStateError(e.message);
       throw e;
     }
     if (this.closed) return;
-    this.send({ case: 'answer', value: new SessionDescription({ type: 'answer', sdp: outcome.answerSdp, id: sd.id }) });
+    this.send({ case: 'answer', value: new SessionDescription({ type: 'answer', sdp: outcome.answerSdp, id: sd.id, midToTrackId: outcome.midToTrackId ?? {} }) });
     for (const t of outcome.stopped) this.unpublish(t);
     for (const t of outcome.started) this.room.publish(this, t);
     for (const t of this.up.tracks) this.room.forwarder.updateLayers(t);
+  }
+
+  /**
+   * The single-connection path: the client's offer carries what it sends and the receive-only sections the host
+   * forwards on. The answer says which of those send, and which track each carries (msids and midToTrackId).
+   */
+  private async answerSingle(sd: SessionDescription): Promise<OfferOutcome & { midToTrackId: Record<string, string> }> {
+    const prepared = this.up.prepare(sd.sdp);
+    const newSlots = this.down.sectionsOffered(sd.sdp);
+    await this.room.commands.applySingleOffer(this.sid, prepared.hostOffer, prepared.transforms, prepared.codecs, newSlots);
+    this.down.sectionsApplied();
+    // the binds that waited for these sections go on in microtasks, each setting its slot up with the page before
+    // its first await returns here; a task boundary lets them all get that far, so that this answer carries them
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    this.down.answering(sd.id);
+    const hostAnswer = await this.room.commands.answerSingle(this.sid);
+    const { sdp, midToTrackId } = this.down.answered(this.up.finish(prepared, hostAnswer), sd.id);
+    return { answerSdp: sdp, started: prepared.started, stopped: prepared.stopped, midToTrackId };
   }
 
   async onSubscriberAnswer(sd: SessionDescription): Promise<void> {

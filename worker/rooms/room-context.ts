@@ -1,4 +1,5 @@
 // What a participant needs from its room and from the host around it.
+import type { PayloadNumbering } from '../../src/shared/payload-numbering';
 import type { Remote } from 'comlink';
 import type { Room as RoomInfo, TrackInfo } from '@livekit/protocol';
 import type { HostSettings, PeerCommands } from '../../src/shared/host-bridge';
@@ -18,6 +19,11 @@ export interface HostServices {
   observer: RoomObserver;
   /** Routes the forwarder's audio levels to the rooms' speaker detectors. */
   audioLevels: AudioLevelTap;
+  /**
+   * How the page's browser numbers codecs, when the host serves the single-connection path (`/rtc/v1`); null when
+   * it does not. Publishers are then answered with these numbers (worker/sdp/host-numbers.ts).
+   */
+  numbering: PayloadNumbering | null;
 }
 
 export interface RoomContext extends HostServices {

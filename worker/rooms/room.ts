@@ -126,6 +126,7 @@ export class Room implements RoomContext {
   get forwarder() { return this.services.forwarder; }
   get settings() { return this.services.settings; }
   get audioLevels() { return this.services.audioLevels; }
+  get numbering() { return this.services.numbering; }
 
   get isClosed(): boolean {
     return this.closed;

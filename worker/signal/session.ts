@@ -8,6 +8,7 @@ import {
   Pong,
   RequestResponse,
   RequestResponse_Reason,
+  SessionDescription,
   SignalRequest,
   SignalResponse,
 } from '@livekit/protocol';
@@ -86,6 +87,16 @@ export class SignalSession implements SignalSink {
       this.fail(`malformed signal message: ${(e as Error).message}`);
       return;
     }
+    this.enqueue(req);
+  }
+
+  /** The single-connection path's first offer, which came with the join request: handled as if it came after it. */
+  receiveJoinOffer(offer: { sdp: string; id: number }): void {
+    if (this.closed) return;
+    this.enqueue(new SignalRequest({ message: { case: 'offer', value: new SessionDescription({ type: 'offer', sdp: offer.sdp, id: offer.id }) } }));
+  }
+
+  private enqueue(req: SignalRequest): void {
     this.queue = this.queue.then(() => this.dispatch(req)).catch((e: unknown) => {
       if (e instanceof SignalStateError) this.fail(e.message);
       else log.error(`handling ${req.message.case} failed: ${(e as Error)?.stack ?? e}`);

@@ -64,13 +64,15 @@ export async function appPeer(browser: Browser, app: AppServer, baseURL: string,
   const context = await browser.newContext();
   const page = await context.newPage();
   page.on('pageerror', (e) => console.log(`[${identity}] page error: ${e.message}`));
+  const signalPaths: string[] = [];
+  page.on('websocket', (ws) => signalPaths.push(new URL(ws.url()).pathname));
   await page.goto(app.url);
   const token = await sdkToken(room, identity, o.grant ?? {}, o.claims ?? {});
   await page.evaluate((a) => (window as unknown as { startApp(x: unknown): Promise<string> }).startApp(a), {
     url: baseURL.replace('http', 'ws'), token, color: o.color, tone: o.tone, publish: o.publish ?? true, options: o.options ?? {}, connectOptions: o.connectOptions ?? {},
     texture: o.texture ?? false, cameraOptions: o.cameraOptions ?? {}, cameraSize: o.cameraSize, cameraFps: o.cameraFps, e2eeKey: o.e2eeKey,
   });
-  return { name: identity, identity, context, page, media: { color: o.color, tone: o.tone } };
+  return { name: identity, identity, context, page, media: { color: o.color, tone: o.tone }, signalPaths };
 }
 
 export async function appEvents(page: Page, type?: string): Promise<AppEvent[]> {

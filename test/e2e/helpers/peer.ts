@@ -9,6 +9,8 @@ export interface Peer {
   context: BrowserContext;
   page: Page;
   media: FakeMedia;
+  /** The signal WebSockets the page opened, by path (`/rtc/v1`, `/rtc`), in order; recorded by appPeer. */
+  signalPaths?: string[];
 }
 
 export const COLORS = {
