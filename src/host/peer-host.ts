@@ -70,7 +70,7 @@ export class PeerHost implements PeerCommands {
   }
 
   allConnections(): RTCPeerConnection[] {
-    return [...this.peers.values()].flatMap((p) => [p.up, p.down].filter((pc): pc is RTCPeerConnection => !!pc));
+    return [...new Set([...this.peers.values()].flatMap((p) => [p.up, p.down].filter((pc): pc is RTCPeerConnection => !!pc)))];
   }
 
   async openDown(pid: string): Promise<void> {
@@ -100,8 +100,7 @@ export class PeerHost implements PeerCommands {
         ? pc.addTransceiver(probeTrack(), { direction: 'inactive', sendEncodings: [{ maxBitrate: PROBER_START_BPS }] })
         : pc.addTransceiver(kind, { direction: 'inactive', sendEncodings: downEncodings(kind) });
       if (probing) peers.prober = t;
-      // Chromium allows this only in the task that created the transceiver
-      const { readable, writable } = (t.sender as RTCRtpSender & { createEncodedStreams(): { readable: ReadableStream; writable: WritableStream } }).createEncodedStreams();
+      const { readable, writable } = encodedStreams(t);
       peers.slots.set(slot, t);
       await this.api.attachDownStreams(pid, slot, Comlink.transfer(readable, [readable]), Comlink.transfer(writable, [writable]));
       return;
@@ -133,12 +132,6 @@ export class PeerHost implements PeerCommands {
     const kind = codec.mimeType.split('/')[0] as MediaKind;
     t.setCodecPreferences(codecPreferences(kind, codec));
     t.direction = 'sendonly';
-    const peers = this.entry(pid);
-    // on one connection the client made the sections: the first video slot that sends takes the probe track
-    if (peers.single && kind === 'video' && !peers.prober) {
-      peers.prober = t;
-      await t.sender.replaceTrack(probeTrack());
-    }
   }
 
   async offerDown(pid: string, iceRestart: boolean): Promise<DownOffer> {
@@ -168,6 +161,8 @@ export class PeerHost implements PeerCommands {
   private async prober(peers: Peers): Promise<RTCRtpTransceiver | null> {
     const sending = (t: RTCRtpTransceiver) => t.direction === 'sendonly' && t.receiver.track.kind === 'video';
     if (peers.prober && sending(peers.prober)) return peers.prober;
+    // on one connection a track moved to another sender would be sent past its streams (see applySingleOffer)
+    if (peers.single) return null;
     const next = [...peers.slots.values()].find(sending);
     if (!next) return null;
     const track = probeTrack();
@@ -194,15 +189,26 @@ export class PeerHost implements PeerCommands {
 
   async applySingleOffer(pid: string, offerSdp: string, upTracks: Record<string, TransformOptions>, videoCodecs: Record<string, string[]>, newSlots: Record<string, number>): Promise<void> {
     const peers = this.entry(pid, true);
+    const fresh = !peers.up;
     const pc = this.upConnection(pid, peers, upTracks, true);
+    // The probe track's sender is made as on /rtc: with the track, its streams taken in the same task (checked: the
+    // probe's frames reach the streams, which drop them). A sender made by addTrack is the one a remote offer's
+    // section of its kind takes (JSEP), so the client's first receive-only video section gets it.
+    let probe: Taken | null = null;
+    if (fresh) {
+      const sender = pc.addTrack(probeTrack());
+      const t = pc.getTransceivers().find((x) => x.sender === sender)!;
+      probe = [t, encodedStreams(t)];
+    }
     await pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
     // Chromium hands out a sender's encoded streams only in the task that created it (here, the one that applied
     // the offer, which this continuation still runs in): take them for every new receive-only section now
-    const taken: [number, RTCRtpTransceiver, { readable: ReadableStream; writable: WritableStream }][] = [];
+    const taken: [number, ...Taken][] = [];
     for (const t of pc.getTransceivers()) {
       const slot = t.mid === null ? undefined : newSlots[t.mid];
       if (slot === undefined || peers.slots.has(slot)) continue;
-      taken.push([slot, t, (t.sender as RTCRtpSender & { createEncodedStreams(): { readable: ReadableStream; writable: WritableStream } }).createEncodedStreams()]);
+      taken.push([slot, t, t === probe?.[0] ? probe[1] : encodedStreams(t)]);
+      if (t === probe?.[0]) peers.prober = t;
     }
     const slotMids = [...peers.slots.values()].map((t) => t.mid ?? '');
     this.preferUpCodecs(pc, videoCodecs, new Set([...Object.keys(newSlots), ...slotMids]));
@@ -217,9 +223,9 @@ export class PeerHost implements PeerCommands {
     const peers = this.entry(pid);
     const pc = this.require(peers.up, pid, 'up');
     await pc.setLocalDescription(await pc.createAnswer());
+    // what addDownSlot gives a slot at creation, given once the client's section is negotiated (before, a sender
+    // has no encodings to set): every audio slot its network priority, the probe track's slot its starting cap
     for (const t of peers.slots.values()) {
-      if (t.direction !== 'sendonly') continue;
-      // what addDownSlot gives a slot at creation, given once the client's section exists and is negotiated
       const params = t.sender.getParameters();
       const encoding = params.encodings[0];
       if (!encoding) continue;
@@ -340,6 +346,14 @@ export class PeerHost implements PeerCommands {
     if (!pc) throw new UnknownPeerError(`participant ${pid} has no ${side} connection`);
     return pc;
   }
+}
+
+type EncodedStreams = { readable: ReadableStream; writable: WritableStream };
+type Taken = [RTCRtpTransceiver, EncodedStreams];
+
+/** A sender's encoded streams; Chromium allows this only in the task that created the sender. */
+function encodedStreams(t: RTCRtpTransceiver): EncodedStreams {
+  return (t.sender as RTCRtpSender & { createEncodedStreams(): EncodedStreams }).createEncodedStreams();
 }
 
 /** One connection's sample as its two sides: what arrives is the up side's, what leaves the down side's. */

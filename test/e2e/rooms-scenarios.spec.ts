@@ -23,7 +23,8 @@ function publicationsOf(observer: Peer, identity: string) {
 /** Track ids that appear on more than one sending m-line of the subscriber connection's current remote offer. */
 function duplicateTracksInSubscriberOffer(peer: Peer) {
   return inRoom(peer.page, (r) => {
-    const sdp: string = r.engine.pcManager.subscriber.getRemoteDescription()?.sdp ?? '';
+    // on /rtc/v1 the client's one connection gets the host's answers, whose sendonly sections are the subscriber's
+    const sdp: string = (r.engine.pcManager.subscriber ?? r.engine.pcManager.publisher).getRemoteDescription()?.sdp ?? '';
     const counts = new Map<string, number>();
     for (const section of sdp.split(/\r\nm=/).slice(1)) {
       if (!/\r\na=sendonly/.test(section)) continue;

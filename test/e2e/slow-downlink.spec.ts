@@ -85,7 +85,7 @@ interface LimitedCall {
 }
 
 /** A publisher and two subscribers, one of them in a network namespace behind a `downKbit` bottleneck; closed after `body`. */
-async function withLimitedCall(browser: Browser, baseURL: string, downKbit: number, publisher: AppPeerOptions, hostQuery: string, body: (call: LimitedCall) => Promise<void>) {
+async function withLimitedCall(browser: Browser, baseURL: string, downKbit: number, publisher: AppPeerOptions, hostQuery: string, body: (call: LimitedCall) => Promise<void>, narrowOptions: Record<string, unknown> = {}) {
   let site: ShapedSite | null = null;
   let app: AppServer | null = null;
   let narrowBrowser: Browser | null = null;
@@ -102,7 +102,7 @@ async function withLimitedCall(browser: Browser, baseURL: string, downKbit: numb
     peers.push(wide);
     // the narrow one reaches the same server through its slow link
     const viaSite = { ...app, url: app.url.replace('127.0.0.1', site.gateway) };
-    const narrow = await appPeer(narrowBrowser, viaSite, `http://${site.gateway}:${new URL(baseURL).port}`, room, 'narrow', { color: COLORS.blue, tone: 880, publish: false });
+    const narrow = await appPeer(narrowBrowser, viaSite, `http://${site.gateway}:${new URL(baseURL).port}`, room, 'narrow', { color: COLORS.blue, tone: 880, publish: false, options: narrowOptions });
     peers.push(narrow);
     await body({ host, alice, wide, narrow, site });
     await host.close();
@@ -190,7 +190,8 @@ test('a subscriber whose slow downlink clears gets the top simulcast layer back,
 test('a subscriber on a slow downlink of a camera without simulcast but with temporal layers gets fewer frames and stays real-time, while the others get every frame', async ({ browser, baseURL }) => {
   test.skip(unavailable !== null, `needs a network namespace: ${unavailable}`);
   // 250 kbit/s of VP9 L1T3 at 30 fps, the audio and the packets' headers do not fit in 300 kbit/s; the base layer
-  // (about two thirds of the bits: its frames refer four frames back) with the audio does, the middle one just
+  // (about two thirds of the bits: its frames refer four frames back) with the audio does, the middle one just not.
+  // The slow subscriber is on /rtc: on /rtc/v1 this case queues (README, "Not yet": temporal layers on a slow link).
   await withLimitedCall(browser, baseURL!, 300, VP9_L1T3_CAMERA, '?publishCodecs=vp9,h264', async (call) => {
     const { wide, narrow } = call;
     await expect.poll(async () => (await video(narrow.page)).framesDecoded, { message: 'the slow subscriber decodes', timeout: 30_000 }).toBeGreaterThan(30);
@@ -215,5 +216,5 @@ test('a subscriber on a slow downlink of a camera without simulcast but with tem
     const before = (await video(wide.page)).framesDecoded;
     await wide.page.waitForTimeout(2000);
     expect((await video(wide.page)).framesDecoded - before, 'the fast subscriber gets every frame (30 fps)').toBeGreaterThan(50);
-  });
+  }, { singlePeerConnection: false });
 });

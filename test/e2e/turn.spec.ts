@@ -17,8 +17,8 @@ const BASE = `http://${PUBLIC_IP}:${PORT}`;
 function selectedPairs(page: Page, which: 'host' | 'peer'): Promise<string[][]> {
   return page.evaluate(async (side) => {
     type Stats = { getStats(): Promise<RTCStatsReport> };
-    const w = window as unknown as { tabsfuHost?: { peers: { allConnections(): RTCPeerConnection[] } }; tabsfuRoom?: { engine: { pcManager: { publisher: Stats; subscriber: Stats } } } };
-    const pcs: Stats[] = side === 'host' ? w.tabsfuHost!.peers.allConnections() : [w.tabsfuRoom!.engine.pcManager.publisher, w.tabsfuRoom!.engine.pcManager.subscriber];
+    const w = window as unknown as { tabsfuHost?: { peers: { allConnections(): RTCPeerConnection[] } }; tabsfuRoom?: { engine: { pcManager: { publisher: Stats; subscriber?: Stats } } } };
+    const pcs: Stats[] = side === 'host' ? w.tabsfuHost!.peers.allConnections() : [w.tabsfuRoom!.engine.pcManager.publisher, w.tabsfuRoom!.engine.pcManager.subscriber].filter((pc): pc is Stats => !!pc);
     const out: string[][] = [];
     for (const pc of pcs) {
       const stats = await pc.getStats();

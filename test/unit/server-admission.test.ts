@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AccessToken } from 'livekit-server-sdk';
-import { TrackSource } from '@livekit/protocol';
+import { JoinRequest, SessionDescription, TrackSource, WrappedJoinRequest } from '@livekit/protocol';
 import { readOptions } from '../../server/config';
 import { admit } from '../../server/signal-upgrade';
 import { verifyToken } from '../../server/tokens';
@@ -41,8 +41,25 @@ describe('tokens', () => {
 describe('signal admission', () => {
   const url = async (path: string, extra = '') => new URL(`http://x${path}?access_token=${await token()}${extra}`);
 
-  it('refuses the single-connection path /rtc/v1 with 404 and an empty body, so livekit-client falls back', async () => {
-    expect(await admit(await url('/rtc/v1'), undefined, 'v1', KEYS, () => true, '')).toEqual({ kind: 'refuse', status: 404, reason: '' });
+  const numbering = { 'opus/48000': 111, 'vp8/90000': 96 };
+  const joinRequest = (offerSdp: string) => Buffer.from(new WrappedJoinRequest({
+    joinRequest: new JoinRequest({ publisherOffer: new SessionDescription({ type: 'offer', sdp: offerSdp, id: 1 }) }).toBinary(),
+  }).toBinary()).toString('base64url');
+  const offer = (opus: number, vp8: number) => [
+    'v=0', `m=audio 9 UDP/TLS/RTP/SAVPF ${opus}`, 'a=mid:0', 'a=recvonly', `a=rtpmap:${opus} opus/48000/2`,
+    `m=video 9 UDP/TLS/RTP/SAVPF ${vp8}`, 'a=mid:1', 'a=recvonly', `a=rtpmap:${vp8} VP8/90000`, '',
+  ].join('\r\n');
+
+  it('serves /rtc/v1 to a client that numbers codecs as the host does, and hands the host its first offer', async () => {
+    const a = await admit(await url('/rtc/v1', `&join_request=${joinRequest(offer(111, 96))}`), undefined, 'v1', KEYS, () => true, '', () => numbering);
+    expect(a).toMatchObject({ kind: 'accept', join: { identity: 'alice', singleConnection: { offer: { sdp: offer(111, 96), id: 1 } } } });
+  });
+
+  it('refuses /rtc/v1 with 404 and an empty body, so the client falls back to /rtc: when the host does not serve it, when the client numbers codecs otherwise, or sends no join request', async () => {
+    const refused = { kind: 'refuse', status: 404, reason: '' };
+    expect(await admit(await url('/rtc/v1', `&join_request=${joinRequest(offer(111, 96))}`), undefined, 'v1', KEYS, () => true, '')).toEqual(refused);
+    expect(await admit(await url('/rtc/v1', `&join_request=${joinRequest(offer(109, 120))}`), undefined, 'v1', KEYS, () => true, '', () => numbering)).toEqual(refused);
+    expect(await admit(await url('/rtc/v1'), undefined, 'v1', KEYS, () => true, '', () => numbering)).toEqual(refused);
   });
 
   it('checks the token first, also on /rtc/v1, so a bad token is never mistaken for a missing path', async () => {

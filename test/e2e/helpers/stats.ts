@@ -17,13 +17,14 @@ export async function hostRtpStats(host: Page): Promise<RtpStats[]> {
   });
 }
 
-/** inbound-rtp entries of a livekit-client peer's subscriber connection. */
+/** inbound-rtp entries of a livekit-client peer's subscriber connection (its one connection on /rtc/v1). */
 export async function peerInboundStats(page: Page): Promise<RtpStats[]> {
   return page.evaluate(async () => {
-    type Engine = { pcManager: { subscriber: { getStats(): Promise<RTCStatsReport> } } };
+    type Stats = { getStats(): Promise<RTCStatsReport> };
+    type Engine = { pcManager: { subscriber?: Stats; publisher: Stats } };
     const room = (window as unknown as { tabsfuRoom: { engine: Engine } }).tabsfuRoom;
     const out: Record<string, number | string | undefined>[] = [];
-    (await room.engine.pcManager.subscriber.getStats()).forEach((r) => {
+    (await (room.engine.pcManager.subscriber ?? room.engine.pcManager.publisher).getStats()).forEach((r) => {
       if (r.type === 'inbound-rtp') out.push({ ...r });
     });
     return out;
