@@ -2,25 +2,16 @@
 // first offer, in one protobuf (`join_request`: base64url of a WrappedJoinRequest, its JoinRequest usually gzipped).
 import { gunzipSync } from 'node:zlib';
 import { ClientInfo_SDK, JoinRequest, WrappedJoinRequest, WrappedJoinRequest_Compression } from '@livekit/protocol';
+import type { JoinParams } from '../src/shared/relay-protocol.js';
 
 export class JoinRequestError extends Error {
   override name = 'JoinRequestError';
 }
 
-/** What the rest of the server reads from a join request, in the `/rtc` query's terms. */
-export interface JoinRequestFields {
-  autoSubscribe: boolean;
-  adaptiveStream: boolean;
-  reconnect: boolean;
-  sid?: string;
-  reconnectReason?: number;
-  clientProtocol: number;
-  sdk: string;
-  sdkVersion: string;
-  browser?: string;
-  browserVersion?: string;
+/** What the rest of the server reads from a join request, in the `/rtc` query's terms, and the first offer. */
+export type JoinRequestFields = Pick<JoinParams, 'autoSubscribe' | 'adaptiveStream' | 'reconnect' | 'sid' | 'reconnectReason' | 'clientProtocol' | 'sdk' | 'sdkVersion' | 'browser' | 'browserVersion'> & {
   offer: { sdp: string; id: number } | null;
-}
+};
 
 /** Reads the `join_request` parameter; throws JoinRequestError when it is missing or unreadable. */
 export function readJoinRequest(param: string | null): JoinRequestFields {

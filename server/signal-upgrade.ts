@@ -44,6 +44,10 @@ export async function admit(
     if (e instanceof TokenError) return { kind: 'refuse', status: 401, reason: e.message };
     throw e;
   }
+  // no host: both paths say so (livekit-client shows the reason), rather than /rtc/v1 sending the client to /rtc first
+  if (!hostAvailable(verified.grants.room)) {
+    return { kind: 'refuse', status: 503, reason: `no host tab is open: open ${hostPageUrl} in a browser, or start tabsfu with --headless-host` };
+  }
   let fields: JoinRequestFields;
   if (path === 'v1') {
     // anything the single-connection path cannot serve falls back to /rtc, where the client is told what is wrong
@@ -59,9 +63,6 @@ export async function admit(
     if (!fields.reconnect && (!fields.offer || singleConnectionMismatch(fields.offer.sdp, numbering) !== null)) return { kind: 'refuse', status: 404, reason: '' };
   } else {
     fields = queryFields(url.searchParams);
-  }
-  if (!hostAvailable(verified.grants.room)) {
-    return { kind: 'refuse', status: 503, reason: `no host tab is open: open ${hostPageUrl} in a browser, or start tabsfu with --headless-host` };
   }
   const { offer, ...asked } = fields;
   return {

@@ -161,7 +161,8 @@ export class PeerHost implements PeerCommands {
   private async prober(peers: Peers): Promise<RTCRtpTransceiver | null> {
     const sending = (t: RTCRtpTransceiver) => t.direction === 'sendonly' && t.receiver.track.kind === 'video';
     if (peers.prober && sending(peers.prober)) return peers.prober;
-    // on one connection a track moved to another sender would be sent past its streams (see applySingleOffer)
+    // on one connection the probe track stays on the sender made for it (see applySingleOffer): a track put on a
+    // sender whose streams were taken before is not known to go through them
     if (peers.single) return null;
     const next = [...peers.slots.values()].find(sending);
     if (!next) return null;

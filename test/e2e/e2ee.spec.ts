@@ -2,7 +2,7 @@
 // subscriber decrypts them, and a peer without the key gets nothing it can show.
 import type { Page } from '@playwright/test';
 import { appEvents, inRoom } from './helpers/app';
-import { COLORS, closeColor, parseRgb, seenColors, waitToSeeAndHear } from './helpers/peer';
+import { COLORS, SIGNAL_PATHS, closeColor, parseRgb, seenColors, waitToSeeAndHear } from './helpers/peer';
 import { hostRtpStats, peerInboundStats } from './helpers/stats';
 import { expect, test } from './fixtures';
 
@@ -21,20 +21,27 @@ async function hostKeyframeRequests(host: Page): Promise<number> {
   return up.reduce((n, s) => n + Number(s.pliCount ?? 0) + Number(s.firCount ?? 0), 0);
 }
 
-test('three peers with one key see and hear each other through the host, and subscribers see the tracks as encrypted', async ({ call }) => {
-  const peers = [
-    await call.join('alice', { color: COLORS.red, tone: 440, e2eeKey: KEY }),
-    await call.join('bob', { color: COLORS.green, tone: 660, e2eeKey: KEY }),
-    await call.join('carol', { color: COLORS.blue, tone: 880, e2eeKey: KEY }),
-  ];
-  for (const p of peers) {
-    const seen = await waitToSeeAndHear(p, peers.filter((o) => o !== p), 30_000);
-    expect(seen.ok, `${p.identity} saw ${JSON.stringify(seen.colors)} and heard ${JSON.stringify(seen.tones)}`).toBe(true);
-  }
-  const encrypted = await inRoom(peers[0].page, (r) =>
-    [...r.remoteParticipants.values()].flatMap((p: any) => [...p.trackPublications.values()].map((t: any) => t.isEncrypted)));
-  expect(encrypted).toEqual([true, true, true, true]);
-});
+for (const path of SIGNAL_PATHS) {
+  test.describe(path.name, () => {
+    test.use({ hostQuery: path.hostQuery });
+
+    test(`three peers with one key see and hear each other through the host, and subscribers see the tracks as encrypted`, async ({ call }) => {
+      const peers = [
+        await call.join('alice', { color: COLORS.red, tone: 440, e2eeKey: KEY }),
+        await call.join('bob', { color: COLORS.green, tone: 660, e2eeKey: KEY }),
+        await call.join('carol', { color: COLORS.blue, tone: 880, e2eeKey: KEY }),
+      ];
+      for (const p of peers) expect(p.signalPaths, `${p.identity}'s signal connections`).toEqual(path.expected);
+      for (const p of peers) {
+        const seen = await waitToSeeAndHear(p, peers.filter((o) => o !== p), 30_000);
+        expect(seen.ok, `${p.identity} saw ${JSON.stringify(seen.colors)} and heard ${JSON.stringify(seen.tones)}`).toBe(true);
+      }
+      const encrypted = await inRoom(peers[0].page, (r) =>
+        [...r.remoteParticipants.values()].flatMap((p: any) => [...p.trackPublications.values()].map((t: any) => t.isEncrypted)));
+      expect(encrypted).toEqual([true, true, true, true]);
+    });
+  });
+}
 
 /** The mime type the peer's camera is sent in, read from its publisher connection. */
 async function publishedCodec(page: Page): Promise<string> {

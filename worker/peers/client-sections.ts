@@ -80,6 +80,16 @@ export class ClientSections {
     }
   }
 
+  /**
+   * Answering the offer failed: its sections are not the host's, so a waiting bind waits for the next offer's. Nothing
+   * is asked for here: a client whose offers keep failing would otherwise be asked for offers without end.
+   */
+  abandon(): void {
+    this.answering = false;
+    this.again = false;
+    for (const w of this.waiters) w.mid = undefined;
+  }
+
   /** The host changed what a slot sends: the client's next offer lets the answer say so. */
   renegotiate(): void {
     if (this.answering) this.again = true;

@@ -421,14 +421,20 @@ export class DownPeer {
     }
   }
 
-  /**
-   * Single-connection path: the host's answer to offer `id`, as the client is to get it (the msids that name the
-   * tracks, and midToTrackId). `before` runs ahead of the page's createAnswer: the slots set up by then are in it.
-   */
+  /** Single-connection path: the page is about to answer offer `id`; the slots set up by now are in that answer. */
   answering(id: number): void {
     for (const slot of this.slots) if (slot.binding && !slot.offeredIn) slot.offeredIn = id;
   }
 
+  /** Single-connection path: answering an offer failed; the next offer starts afresh. */
+  answerFailed(): void {
+    this.single!.abandon();
+  }
+
+  /**
+   * Single-connection path: the host's answer to offer `id`, as the client is to get it: the msids that name the
+   * tracks, and midToTrackId.
+   */
   answered(answerSdp: string, id: number): { sdp: string; midToTrackId: Record<string, string> } {
     const msids = new Map<string, { stream: string; track: string }>();
     const midToTrackId: Record<string, string> = {};

@@ -332,15 +332,20 @@ export class Participant {
   private async answerSingle(sd: SessionDescription): Promise<OfferOutcome & { midToTrackId: Record<string, string> }> {
     const prepared = this.up.prepare(sd.sdp);
     const newSlots = this.down.sectionsOffered(sd.sdp);
-    await this.room.commands.applySingleOffer(this.sid, prepared.hostOffer, prepared.transforms, prepared.codecs, newSlots);
-    this.down.sectionsApplied();
-    // the binds that waited for these sections go on in microtasks, each setting its slot up with the page before
-    // its first await returns here; a task boundary lets them all get that far, so that this answer carries them
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    this.down.answering(sd.id);
-    const hostAnswer = await this.room.commands.answerSingle(this.sid);
-    const { sdp, midToTrackId } = this.down.answered(this.up.finish(prepared, hostAnswer), sd.id);
-    return { answerSdp: sdp, started: prepared.started, stopped: prepared.stopped, midToTrackId };
+    try {
+      await this.room.commands.applySingleOffer(this.sid, prepared.hostOffer, prepared.transforms, prepared.codecs, newSlots);
+      this.down.sectionsApplied();
+      // the binds that waited for these sections go on in microtasks, each setting its slot up with the page before
+      // its first await returns here; a task boundary lets them all get that far, so that this answer carries them
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      this.down.answering(sd.id);
+      const hostAnswer = await this.room.commands.answerSingle(this.sid);
+      const { sdp, midToTrackId } = this.down.answered(this.up.finish(prepared, hostAnswer), sd.id);
+      return { answerSdp: sdp, started: prepared.started, stopped: prepared.stopped, midToTrackId };
+    } catch (e) {
+      this.down.answerFailed();
+      throw e;
+    }
   }
 
   async onSubscriberAnswer(sd: SessionDescription): Promise<void> {

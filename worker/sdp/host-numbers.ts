@@ -5,9 +5,7 @@
 // single-connection path, whose own offer fixes its numbers, receive any publisher's frames.
 import { codecKey, isHelperFormat, type PayloadNumbering } from '../../src/shared/payload-numbering';
 import { joinSdp, splitSdp } from './sections';
-
-/** Dynamic payload type numbers, in the order free ones are handed out. */
-const FREE_RANGE = [...range(96, 127), ...range(35, 63)];
+import { FREE_RANGE, renumberSection } from './payload-types';
 
 /** The offer with every codec the host knows renumbered to the host's number, and the formats in the way moved. */
 export function withHostNumbers(sdp: string, host: PayloadNumbering): string {
@@ -51,33 +49,10 @@ export function withHostNumbers(sdp: string, host: PayloadNumbering): string {
     map.set(pt, free);
     used.add(free);
   }
-  parts.media = parts.media.map((lines) => (isRtpSection(lines) ? renumbered(lines, map) : lines));
+  parts.media = parts.media.map((lines) => (isRtpSection(lines) ? renumberSection(lines, map) : lines));
   return joinSdp(parts);
 }
 
 function isRtpSection(lines: string[]): boolean {
   return (lines[0].startsWith('m=audio') || lines[0].startsWith('m=video')) && lines[0].split(' ')[1] !== '0';
-}
-
-function renumbered(lines: string[], map: Map<number, number>): string[] {
-  const to = (pt: string) => String(map.get(Number(pt)) ?? pt);
-  return lines.map((l, i) => {
-    if (i === 0) {
-      const [m, port, proto, ...fmts] = l.split(' ');
-      return [m, port, proto, ...fmts.map(to)].join(' ');
-    }
-    const attr = /^a=(rtpmap|fmtp|rtcp-fb):(\d+) (.*)$/.exec(l);
-    if (!attr) return l;
-    let rest = attr[3];
-    if (attr[1] === 'fmtp') {
-      rest = rest.replace(/(^|;)(\s*)apt=(\d+)/, (_, sep, sp, pt) => `${sep}${sp}apt=${to(pt)}`);
-      // RED's parameters are the numbers it carries, e.g. "111/111"
-      if (/^\d+(\/\d+)*$/.test(rest)) rest = rest.split('/').map(to).join('/');
-    }
-    return `a=${attr[1]}:${to(attr[2])} ${rest}`;
-  });
-}
-
-function range(from: number, to: number): number[] {
-  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
 }

@@ -18,7 +18,7 @@ export interface Renumbered {
 }
 
 /** Dynamic payload type numbers, in the order free ones are handed out. */
-const FREE_RANGE = [...range(96, 127), ...range(35, 63)];
+export const FREE_RANGE = [...range(96, 127), ...range(35, 63)];
 
 interface Format {
   pt: number;
@@ -79,7 +79,7 @@ export function renumberPayloadTypes(sdp: string, wanted: ReadonlyMap<string, nu
       maps[i].set(f.pt, pt);
     }
     byMid.set(s.mid, maps[i]);
-    parts.media[i] = rewrite(s.lines, maps[i]);
+    parts.media[i] = renumberSection(s.lines, maps[i]);
   });
   return { sdp: joinSdp(parts), byMid, clashes };
 }
@@ -120,7 +120,8 @@ function keyOf(f: Format, all: Format[], map: Map<number, number>): string {
   return `${f.rtpmap.toLowerCase()};apt=${map.get(f.apt) ?? f.apt}:${target ? keyOf(target, [], map) : ''}`;
 }
 
-function rewrite(lines: string[], map: Map<number, number>): string[] {
+/** A media section's lines with its payload types renumbered (old → new; others unchanged), wherever they appear. */
+export function renumberSection(lines: string[], map: ReadonlyMap<number, number>): string[] {
   const to = (pt: string) => String(map.get(Number(pt)) ?? pt);
   return lines.map((l, i) => {
     if (i === 0) {
@@ -129,7 +130,12 @@ function rewrite(lines: string[], map: Map<number, number>): string[] {
     }
     const attr = /^a=(rtpmap|fmtp|rtcp-fb):(\d+) (.*)$/.exec(l);
     if (!attr) return l;
-    const rest = attr[1] === 'fmtp' ? attr[3].replace(/(^|;)(\s*)apt=(\d+)/, (_, sep, sp, pt) => `${sep}${sp}apt=${to(pt)}`) : attr[3];
+    let rest = attr[3];
+    if (attr[1] === 'fmtp') {
+      rest = rest.replace(/(^|;)(\s*)apt=(\d+)/, (_, sep, sp, pt) => `${sep}${sp}apt=${to(pt)}`);
+      // RED's parameters are the numbers it carries, e.g. "111/111"
+      if (/^\d+(\/\d+)*$/.test(rest)) rest = rest.split('/').map(to).join('/');
+    }
     return `a=${attr[1]}:${to(attr[2])} ${rest}`;
   });
 }

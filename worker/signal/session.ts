@@ -87,6 +87,13 @@ export class SignalSession implements SignalSink {
       this.fail(`malformed signal message: ${(e as Error).message}`);
       return;
     }
+    // A leave is acted on at once: the client closes its socket right after sending it, and a leave queued behind an
+    // offer still being answered (on /rtc/v1 a client's first offer is answered as it joins) would be dropped with
+    // the socket, leaving the participant to wait out the resume window as if its network had gone.
+    if (req.message.case === 'leave') {
+      void this.dispatch(req);
+      return;
+    }
     this.enqueue(req);
   }
 

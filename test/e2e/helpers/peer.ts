@@ -31,6 +31,8 @@ export async function joinPeer(browser: Browser, baseUrl: string, room: string, 
 /** Joins from a page the caller opened (e.g. a tab beside the host page). */
 export async function joinInPage(context: BrowserContext, page: Page, baseUrl: string, room: string, name: string, media: FakeMedia): Promise<Peer> {
   page.on('pageerror', (e) => console.log(`[${name}] page error: ${e.message}`));
+  const signalPaths: string[] = [];
+  page.on('websocket', (ws) => signalPaths.push(new URL(ws.url()).pathname));
   await page.goto(`${baseUrl}/join/${encodeURIComponent(room)}`);
   await page.getByLabel('Your name').fill(name);
   await page.getByRole('button', { name: 'Join the call' }).click();
@@ -40,8 +42,18 @@ export async function joinInPage(context: BrowserContext, page: Page, baseUrl: s
     return !!room && room.localParticipant.isCameraEnabled && room.localParticipant.isMicrophoneEnabled;
   }, undefined, { timeout: 20_000 });
   const identity = await page.evaluate(() => (window as unknown as { tabsfuRoom: { localParticipant: { identity: string } } }).tabsfuRoom.localParticipant.identity);
-  return { name, identity, context, page, media };
+  return { name, identity, context, page, media, signalPaths };
 }
+
+/**
+ * The two signal paths a call test runs on: LiveKit's single-connection path, which livekit-client in Chromium takes
+ * by default, and the dual-connection path `/rtc`, which a host opened with `singlePeerConnection=off` makes every
+ * client take. `expected` is what the client's signal WebSockets must have been (the first try, then any fallback).
+ */
+export const SIGNAL_PATHS = [
+  { name: 'on /rtc/v1', hostQuery: '', expected: ['/rtc/v1'] },
+  { name: 'on /rtc', hostQuery: '?singlePeerConnection=off', expected: ['/rtc/v1', '/rtc'] },
+] as const;
 
 /** What a tile's video shows: its decoded width and the colour at one point of it. */
 export interface TileSample {
@@ -196,6 +208,16 @@ export async function directColor(page: Page): Promise<[number, number, number]>
  * Waits until `observer` sees every other peer's colour and hears every other peer's tone.
  * Returns the last observation, so a failing assertion can show what was seen instead.
  */
+/** Waits for each peer to see and hear every other; what each that did not saw and heard, empty when all did. */
+export async function whoMissesOthers(peers: Peer[]): Promise<string[]> {
+  const misses: string[] = [];
+  for (const p of peers) {
+    const seen = await waitToSeeAndHear(p, peers.filter((o) => o !== p));
+    if (!seen.ok) misses.push(`${p.name} saw ${JSON.stringify(seen.colors)} and heard ${JSON.stringify(seen.tones)}`);
+  }
+  return misses;
+}
+
 export async function waitToSeeAndHear(observer: Peer, others: Pick<Peer, 'identity' | 'media'>[], timeoutMs = 20_000, colorTolerance = 12) {
   const deadline = Date.now() + timeoutMs;
   let colors: Record<string, [number, number, number]> = {};
