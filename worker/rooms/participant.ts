@@ -315,6 +315,8 @@ export class Participant {
     try {
       outcome = this.single ? await this.answerSingle(sd) : await this.up.answer(sd.sdp);
     } catch (e) {
+      // the participant left while its offer was answered (a leave is acted on at once): its connections are gone
+      if (this.closed) return;
       if (e instanceof UpOfferError) throw new SignalStateError(e.message);
       throw e;
     }
