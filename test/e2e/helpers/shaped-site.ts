@@ -37,7 +37,12 @@ export function createShapedSite(downKbit: number, chromiumPath: string, queueMs
   const ns = `tsfu${tag}s`;
   const outer = `ts${tag}o`;
   const inner = `ts${tag}i`;
-  const subnet = `10.213.${(process.pid + sites) % 250}`;
+  // a subnet no interface has: a site left behind by an interrupted run (its process killed before close) keeps its
+  // addresses, and a new site on the same subnet could not be reached (page loads time out)
+  const inUse = execFileSync('ip', ['-br', 'addr'], { encoding: 'utf8' });
+  let third = (process.pid + sites) % 250;
+  while (inUse.includes(`10.213.${third}.`)) third = (third + 1) % 250;
+  const subnet = `10.213.${third}`;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tabsfu-shaped-'));
   const close = () => {
     try {
