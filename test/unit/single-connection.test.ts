@@ -4,6 +4,7 @@ import { ClientInfo, ClientInfo_SDK, ConnectionSettings, JoinRequest, SessionDes
 import { numberingOf, singleConnectionMismatch } from '../../src/shared/payload-numbering';
 import { withHostNumbers } from '../../worker/sdp/host-numbers';
 import { mediaSections, primaryCodec } from '../../worker/sdp/sections';
+import { withSendCodecsFirst, withoutVideoProtection } from '../../worker/sdp/munge';
 import { ClientSections } from '../../worker/peers/client-sections';
 import { readJoinRequest } from '../../server/join-request';
 
@@ -77,6 +78,37 @@ describe('publishers answered with the host’s numbers', () => {
   it('renumbers RED’s parameters with the codec they carry', () => {
     const offer = sdp(section('audio', '0', 'sendonly', [[109, 'opus/48000/2', ''], [63, 'red/48000/2', '109/109']]));
     expect(withHostNumbers(offer, host)).toContain('a=fmtp:63 111/111');
+  });
+});
+
+describe('the sections the host sends on carry no forward error correction', () => {
+  const protectedVideo: [number, string, string][] = [...chromiumVideo, [118, 'red/90000', ''], [119, 'rtx/90000', 'apt=118'], [120, 'ulpfec/90000', '']];
+
+  it('RED, ULPFEC and RED’s retransmissions leave a receive-only video section, its codecs and their retransmissions stay', () => {
+    const [video] = mediaSections(withoutVideoProtection(sdp(section('video', '3', 'recvonly', protectedVideo))));
+    expect(video.payloadTypes).toEqual([96, 97, 109, 114]);
+    expect([...video.codecs.keys()]).toEqual([96, 97, 109, 114]);
+  });
+
+  it('what the client sends, and audio’s RED, are left as offered', () => {
+    const offer = sdp(section('audio', '0', 'recvonly', chromiumAudio), section('video', '1', 'sendonly', protectedVideo));
+    expect(withoutVideoProtection(offer)).toBe(offer);
+  });
+});
+
+describe('the sections the host sends on send the codec forwarded there', () => {
+  const h264High: [number, string, string] = [123, 'H264/90000', 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=640c1f'];
+  const video: [number, string, string][] = [...chromiumVideo, h264High, [124, 'rtx/90000', 'apt=123']];
+  const offer = sdp(section('video', '3', 'recvonly', video), section('video', '4', 'recvonly', video), section('video', '5', 'sendonly', video));
+
+  it('each bound section lists its codec first, the H.264 profile the publisher sends among several, the rest after it', () => {
+    const codecs = new Map([['3', { mimeType: 'video/H264', fmtp: 'packetization-mode=1;profile-level-id=640c1f' }], ['5', { mimeType: 'video/H264', fmtp: '' }]]);
+    const [three, four, five] = mediaSections(withSendCodecsFirst(offer, codecs));
+    expect(three.payloadTypes).toEqual([123, 96, 97, 109, 114, 124]);
+    expect(three.codecs.size).toBe(6);
+    // a section with nothing bound, and one the client sends on, stay as offered
+    expect(four.payloadTypes).toEqual([96, 97, 109, 114, 123, 124]);
+    expect(five.payloadTypes).toEqual([96, 97, 109, 114, 123, 124]);
   });
 });
 

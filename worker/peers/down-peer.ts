@@ -4,7 +4,7 @@
 // never grows a second m-line for what one transceiver can carry. A slot whose track closed expecting to
 // resume is kept, unchanged, for that track's next copy: the subscriber sees the same m-line and msid again.
 import type { Remote } from 'comlink';
-import type { MediaKind, PeerCommands, PeerState, RouteName } from '../../src/shared/host-bridge';
+import type { CodecChoice, MediaKind, PeerCommands, PeerState, RouteName } from '../../src/shared/host-bridge';
 import { logger } from '../log';
 import { ProbeSchedule } from './probe-schedule';
 import { estimateFor, videoShare, type Forwarded } from './link-shares';
@@ -30,6 +30,8 @@ export interface DownSlot {
   label: { stream: string; track: string } | null;
   /** Mime type of the codec the slot was last set up for. */
   lastCodec?: string;
+  /** The codec its binding forwards, or the bind waiting for its section will (single-connection path). */
+  codec?: CodecChoice | null;
   /** The track sid this slot is kept for (its copy closed expecting to resume), and until when. */
   keptFor: string | null;
   keptUntil: number;
@@ -146,7 +148,7 @@ export class DownPeer {
     if (kept) return this.rebind(kept, up);
     let slot = this.slots.find((s) => s.kind === up.kind && !s.binding && !s.keptFor && s.sink && !s.rejected && !s.adding);
     if (!slot) {
-      slot = { id: this.nextSlotId++, kind: up.kind, mid: null, sink: null, binding: null, label: null, keptFor: null, keptUntil: 0, offeredIn: 0, answered: false, adding: true };
+      slot = { id: this.nextSlotId++, kind: up.kind, mid: null, sink: null, binding: null, label: null, keptFor: null, keptUntil: 0, offeredIn: 0, answered: false, adding: true, codec: up.codec };
       this.slots.push(slot);
       try {
         if (this.single) await this.single.waitFor(up.kind, slot.id);
@@ -197,6 +199,7 @@ export class DownPeer {
     if (this.lastLink) this.forwarder.setDownLink(binding.forwarded, videoShare(this.lastLink.estimateBps, this.forwarded()), 0, 0);
     slot.label = { stream: `${up.publisherSid}|${up.sid}`, track: up.sid };
     slot.lastCodec = up.mimeType;
+    slot.codec = up.codec;
     return binding;
   }
 
@@ -411,6 +414,21 @@ export class DownPeer {
       this.slots.push({ id, kind, mid, sink: null, binding: null, label: null, keptFor: null, keptUntil: 0, offeredIn: 0, answered: false });
       return id;
     });
+  }
+
+  /**
+   * Single-connection path: the codec each section of the offer is to send, by mid (`newSlots`: the offer's new
+   * sections, from `sectionsOffered`), for the host to apply the offer with those codecs first.
+   */
+  sendCodecs(newSlots: Readonly<Record<string, number>>): Map<string, CodecChoice> {
+    const out = new Map<string, CodecChoice>();
+    const newMids = new Map(Object.entries(newSlots).map(([mid, id]) => [id, mid]));
+    for (const slot of this.slots) {
+      const mid = slot.mid ?? newMids.get(slot.id);
+      const codec = slot.binding ? slot.binding.up.codec : slot.codec;
+      if (mid && codec) out.set(mid, codec);
+    }
+    return out;
   }
 
   /** Single-connection path: the page applied the offer; the binds that waited for a section take theirs. */

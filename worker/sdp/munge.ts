@@ -1,5 +1,7 @@
 // The few SDP rewrites tabsfu needs. Each is a pure function of the SDP text.
-import { joinSdp, splitSdp } from './sections';
+import type { CodecChoice } from '../../src/shared/host-bridge';
+import { codecKey } from '../../src/shared/payload-numbering';
+import { joinSdp, readSection, splitSdp } from './sections';
 
 /** The rid of the full-resolution layer per simulcast section of an offer, by mid (livekit-client lists layers low to high). */
 export function highestSimulcastLayers(offer: string): Map<string, string> {
@@ -66,6 +68,64 @@ export function setMsids(sdp: string, byMid: ReadonlyMap<string, { stream: strin
       out.splice(at + 1, 0, `a=msid:${value}`);
     }
     return out;
+  });
+  return joinSdp(parts);
+}
+
+/** Codecs that only protect or wrap media: with them on a sending section, libwebrtc adds forward error correction. */
+const PROTECTION_CODECS = new Set(['red', 'ulpfec', 'flexfec-03']);
+
+/**
+ * Removes RED, ULPFEC and FlexFEC (and their RTX) from the video sections an offer receives on, before the host
+ * applies it. Chromium as answerer configures a sender from the remote offer's codecs, not its own answer's
+ * (measured: an answer listing only VP9 and its RTX still sent every packet as RED with ULPFEC), and a forwarding
+ * sender with FEC sends the forwarded frames again as protection, at a rate that grows with the loss it causes on a
+ * slow link. `/rtc`'s offers carry no FEC either.
+ */
+export function withoutVideoProtection(offer: string): string {
+  const parts = splitSdp(offer);
+  parts.media = parts.media.map((lines) => {
+    const section = readSection(lines);
+    if (section.kind !== 'video' || section.direction !== 'recvonly') return lines;
+    const dropped = new Set([...section.codecs.values()].filter((c) => PROTECTION_CODECS.has(c.name.toLowerCase())).map((c) => c.pt));
+    for (const c of section.codecs.values()) {
+      const apt = /(?:^|;)\s*apt=(\d+)/.exec(c.fmtp);
+      if (c.name.toLowerCase() === 'rtx' && apt && dropped.has(Number(apt[1]))) dropped.add(c.pt);
+    }
+    if (!dropped.size) return lines;
+    return lines.flatMap((l, i) => {
+      if (i === 0) {
+        const [m, port, proto, ...fmts] = l.split(' ');
+        return [[m, port, proto, ...fmts.filter((pt) => !dropped.has(Number(pt)))].join(' ')];
+      }
+      const attr = /^a=(?:rtpmap|fmtp|rtcp-fb):(\d+) /.exec(l);
+      return attr && dropped.has(Number(attr[1])) ? [] : [l];
+    });
+  });
+  return joinSdp(parts);
+}
+
+/**
+ * Puts each named receive-only section's codec first in its m= line, before the host applies the offer. Chromium as
+ * answerer sends with the remote offer's first codec whatever its answer lists (measured: VP8, the client's first,
+ * with an answer of VP9 only), and it retransmits only that codec's packets: a forwarded VP9 or H.264 frame on a
+ * sender set up for VP8 was never resent (368 NACKs, 0 retransmissions). `/rtc`'s offers list the slot's codec first.
+ */
+export function withSendCodecsFirst(offer: string, codecByMid: ReadonlyMap<string, CodecChoice>): string {
+  if (!codecByMid.size) return offer;
+  const parts = splitSdp(offer);
+  parts.media = parts.media.map((lines) => {
+    const section = readSection(lines);
+    const choice = codecByMid.get(section.mid);
+    if (!choice || section.direction !== 'recvonly') return lines;
+    const name = choice.mimeType.split('/')[1] ?? '';
+    const match = section.payloadTypes.find((pt) => {
+      const c = section.codecs.get(pt);
+      return !!c && codecKey(c.name, c.clockRate, c.fmtp) === codecKey(name, c.clockRate, choice.fmtp);
+    });
+    if (match === undefined || match === section.payloadTypes[0]) return lines;
+    const [m, port, proto] = lines[0].split(' ');
+    return [[m, port, proto, match, ...section.payloadTypes.filter((pt) => pt !== match)].join(' '), ...lines.slice(1)];
   });
   return joinSdp(parts);
 }
