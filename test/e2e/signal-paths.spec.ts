@@ -7,7 +7,7 @@ import { COLORS, whoMissesOthers } from './helpers/peer';
 const layout = (page: import('@playwright/test').Page) => inRoom(page, (room) => room.engine.pcManager.mode as string);
 
 test('peers on the single-connection path and on /rtc see and hear each other', async ({ browser, baseURL }) => {
-  const host = await openHost(browser, baseURL!);
+  const host = await openHost(browser, baseURL!, '?singlePeerConnection=on');
   const app = await serveApp();
   const room = `paths-${Date.now()}`;
   const ana = await appPeer(browser, app, baseURL!, room, 'ana', { color: COLORS.red, tone: 440 });
