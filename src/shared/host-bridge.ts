@@ -124,7 +124,7 @@ export interface HostSettings {
   iceTransportPolicy: 'all' | 'relay';
   /**
    * Serve LiveKit's single-connection signal path (`/rtc/v1`) to clients that can take it (see README, "Signal
-   * paths"). Default off: in the benchmark its connections queued at the send path in 2 runs of 5 where `/rtc`'s did
+   * paths"). Default off: in the benchmark its connections queued at the send path in 4 runs of 10 where `/rtc`'s did
    * not (README, "Not yet"), and real time comes first; every client then falls back to `/rtc`. The decoy route never
    * serves it.
    * ?singlePeerConnection=on
