@@ -4,7 +4,7 @@ import { ClientInfo, ClientInfo_SDK, ConnectionSettings, JoinRequest, SessionDes
 import { numberingOf, singleConnectionMismatch } from '../../src/shared/payload-numbering';
 import { withHostNumbers } from '../../worker/sdp/host-numbers';
 import { mediaSections, primaryCodec } from '../../worker/sdp/sections';
-import { withSendCodecsFirst, withoutVideoProtection } from '../../worker/sdp/munge';
+import { withSendCodecsFirst, withoutBitrateHints, withoutVideoProtection } from '../../worker/sdp/munge';
 import { ClientSections } from '../../worker/peers/client-sections';
 import { readJoinRequest } from '../../server/join-request';
 
@@ -93,6 +93,25 @@ describe('the sections the host sends on carry no forward error correction', () 
   it('what the client sends, and audio’s RED, are left as offered', () => {
     const offer = sdp(section('audio', '0', 'recvonly', chromiumAudio), section('video', '1', 'sendonly', protectedVideo));
     expect(withoutVideoProtection(offer)).toBe(offer);
+  });
+});
+
+describe('the client’s bitrate hints stay with the client', () => {
+  // as livekit-client munges its offers: a start bitrate on its camera's codec, copied to every section that shares it
+  const hinted = (fmtp: string) => fmtp ? `${fmtp};x-google-start-bitrate=270` : 'x-google-start-bitrate=270';
+  const video: [number, string, string][] = chromiumVideo.map(([pt, map, fmtp]) => [pt, map, map.startsWith('rtx') ? fmtp : hinted(fmtp)]);
+  const offer = sdp(section('audio', '0', 'sendonly', chromiumAudio), section('video', '1', 'sendonly', video), section('video', '2', 'recvonly', video));
+
+  it('no section keeps a start, minimum or maximum bitrate, and every other codec parameter stays as offered', () => {
+    const withLimits = offer.replace('x-google-start-bitrate=270', 'x-google-min-bitrate=100;x-google-start-bitrate=270;X-Google-Max-Bitrate=900');
+    const out = withoutBitrateHints(withLimits);
+    expect(out).not.toMatch(/x-google-[a-z]+-bitrate/i);
+    expect(out).toBe(sdp(section('audio', '0', 'sendonly', chromiumAudio), section('video', '1', 'sendonly', chromiumVideo), section('video', '2', 'recvonly', chromiumVideo)));
+  });
+
+  it('an offer without hints is left as it was', () => {
+    const plain = sdp(section('audio', '0', 'sendonly', chromiumAudio), section('video', '1', 'recvonly', chromiumVideo));
+    expect(withoutBitrateHints(plain)).toBe(plain);
   });
 });
 

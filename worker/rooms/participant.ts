@@ -38,7 +38,7 @@ import { CodecUnsupportedError, DownPeer, type DownBinding } from '../peers/down
 import { switchReason } from './switch-reason';
 import { UpPeer, UpOfferError, type OfferOutcome } from '../peers/up-peer';
 import { ClientSections } from '../peers/client-sections';
-import { withSendCodecsFirst, withoutVideoProtection } from '../sdp/munge';
+import { withSendCodecsFirst, withoutBitrateHints, withoutVideoProtection } from '../sdp/munge';
 import { DataIn } from '../data/data-in';
 import { SubscriptionPermissions } from './subscription-permissions';
 import { ReferenceGuard } from '../telemetry/reference-count';
@@ -336,8 +336,9 @@ export class Participant {
     const prepared = this.up.prepare(sd.sdp);
     const newSlots = this.down.sectionsOffered(sd.sdp);
     try {
-      // the host's senders are set up from the offer as applied: no FEC, and each bound section's codec first
-      const hostOffer = withSendCodecsFirst(withoutVideoProtection(prepared.hostOffer), this.down.sendCodecs(newSlots));
+      // the host's senders are set up from the offer as applied: no FEC, no bitrate limits of the client's, and each
+      // bound section's codec first
+      const hostOffer = withSendCodecsFirst(withoutBitrateHints(withoutVideoProtection(prepared.hostOffer)), this.down.sendCodecs(newSlots));
       await this.room.commands.applySingleOffer(this.sid, hostOffer, prepared.transforms, prepared.codecs, newSlots);
       this.down.sectionsApplied();
       // the binds that waited for these sections go on in microtasks, each setting its slot up with the page before
