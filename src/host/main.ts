@@ -35,7 +35,7 @@ function readSettings(search: string): HostSettings {
     maxStatsRecords: ms('maxStatsRecords', 100),
     publishCodecs: codecList(q.get('publishCodecs')),
     iceTransportPolicy: q.get('iceTransportPolicy') === 'relay' ? 'relay' : 'all',
-    singlePeerConnection: q.get('singlePeerConnection') === 'on',
+    singlePeerConnection: q.get('singlePeerConnection') !== 'off',
   };
 }
 

@@ -124,10 +124,9 @@ export interface HostSettings {
   iceTransportPolicy: 'all' | 'relay';
   /**
    * Serve LiveKit's single-connection signal path (`/rtc/v1`) to clients that can take it (see README, "Signal
-   * paths"). Default off: in the benchmark its connections queued at the send path in 4 runs of 10 where `/rtc`'s did
-   * not (README, "Not yet"), and real time comes first; every client then falls back to `/rtc`. The decoy route never
-   * serves it.
-   * ?singlePeerConnection=on
+   * paths"); the others fall back to `/rtc`, as they would from a LiveKit server. Default on; off makes every client
+   * fall back. The decoy route never serves it.
+   * ?singlePeerConnection=off
    */
   singlePeerConnection: boolean;
 }
@@ -151,7 +150,7 @@ export const DEFAULT_HOST_SETTINGS: HostSettings = {
   maxStatsRecords: 500_000,
   publishCodecs: ['video/H264'],
   iceTransportPolicy: 'all',
-  singlePeerConnection: false,
+  singlePeerConnection: true,
 };
 
 /** A subscriber connection's link over about the last second. */

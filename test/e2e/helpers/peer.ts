@@ -47,12 +47,12 @@ export async function joinInPage(context: BrowserContext, page: Page, baseUrl: s
 
 /**
  * The two signal paths a call test runs on: LiveKit's single-connection path, which livekit-client in Chromium takes
- * when the host serves it (`singlePeerConnection=on`), and the dual-connection path `/rtc`, where it falls back to from
- * a host that does not (the default). `expected` is what the client's signal WebSockets must have been.
+ * when the host serves it (the default), and the dual-connection path `/rtc`, where it falls back to from a host that
+ * does not (`singlePeerConnection=off`). `expected` is what the client's signal WebSockets must have been.
  */
 export const SIGNAL_PATHS = [
-  { name: 'on /rtc/v1', hostQuery: '?singlePeerConnection=on', expected: ['/rtc/v1'] },
-  { name: 'on /rtc', hostQuery: '', expected: ['/rtc/v1', '/rtc'] },
+  { name: 'on /rtc/v1', hostQuery: '', expected: ['/rtc/v1'] },
+  { name: 'on /rtc', hostQuery: '?singlePeerConnection=off', expected: ['/rtc/v1', '/rtc'] },
 ] as const;
 
 /** What a tile's video shows: its decoded width and the colour at one point of it. */
