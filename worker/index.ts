@@ -97,7 +97,7 @@ const api: WorkerApi = {
   },
 
   downLinks(reports) {
-    for (const r of reports) sfu?.participant(r.pid)?.down.setLink(r.estimateBps, r.sendDelayMs, r.loss);
+    for (const r of reports) sfu?.participant(r.pid)?.down.setLink(r.estimateBps, r.sendDelayMs, r.loss, r.audioBps);
   },
 };
 

@@ -2,17 +2,22 @@
 // - keyframe requests: subscribers ask with RTCP PLI/FIR, which a trackless sender's encoded streams never
 //   surface; the increases of outbound-rtp pliCount + firCount go to the worker, which throttles them into
 //   requests to the publisher;
-// - the link, about once a second: the connection's outgoing estimate, its send delay per packet and the loss
-//   its subscriber reports, which the worker's layer choice needs sooner than telemetry's rounds come.
+// - the link, about once a second: the connection's outgoing estimate, its send delay per packet, the loss its
+//   subscriber reports and what its audio took, which the worker's layer choice needs sooner than telemetry's
+//   rounds come.
 import type { DownLinkReport, KeyframeRequestReport } from '../shared/host-bridge';
 
 /** Link figures are averaged over windows of at least this long. */
 const LINK_WINDOW_MS = 1000;
 
+/** What a packet costs on the wire beyond its RTP header and payload: IPv4 (20), UDP (8), SRTP's tag (10 to 16). */
+const PACKET_OVERHEAD_BYTES = 40;
+
 interface LinkWindow {
   atMs: number;
   sendDelaySeconds: number;
   packetsSent: number;
+  audioWireBytes: number;
 }
 
 export interface DownWatchReports {
@@ -39,12 +44,14 @@ export function watchDownConnections(connections: () => [string, RTCPeerConnecti
         let sendDelaySeconds = 0;
         let packetsSent = 0;
         let loss = 0;
+        let audioWireBytes = 0;
         stats.forEach((s) => {
           if (s.type === 'candidate-pair' && s.nominated && typeof s.availableOutgoingBitrate === 'number') estimateBps = s.availableOutgoingBitrate;
           if (s.type === 'remote-inbound-rtp' && s.kind === 'video' && typeof s.fractionLost === 'number') loss = Math.max(loss, s.fractionLost);
           if (s.type !== 'outbound-rtp' || !s.mid) return;
           sendDelaySeconds += s.totalPacketSendDelay ?? 0;
           packetsSent += s.packetsSent ?? 0;
+          if (s.kind === 'audio') audioWireBytes += (s.bytesSent ?? 0) + (s.headerBytesSent ?? 0) + (s.packetsSent ?? 0) * PACKET_OVERHEAD_BYTES;
           if (s.kind !== 'video') return;
           const key = `${pid}/${s.ssrc}`;
           live.add(key);
@@ -55,12 +62,14 @@ export function watchDownConnections(connections: () => [string, RTCPeerConnecti
         });
         const last = windows.get(pid);
         if (!last || packetsSent < last.packetsSent) {
-          windows.set(pid, { atMs: now, sendDelaySeconds, packetsSent });
+          windows.set(pid, { atMs: now, sendDelaySeconds, packetsSent, audioWireBytes });
         } else if (now - last.atMs >= LINK_WINDOW_MS) {
           const packets = packetsSent - last.packetsSent;
           const sendDelayMs = packets > 0 ? ((sendDelaySeconds - last.sendDelaySeconds) / packets) * 1000 : 0;
-          links.push({ pid, estimateBps, sendDelayMs, loss });
-          windows.set(pid, { atMs: now, sendDelaySeconds, packetsSent });
+          // a stopped audio sender's stats can go, taking its bytes with them
+          const audioBps = (Math.max(0, audioWireBytes - last.audioWireBytes) * 8 * 1000) / (now - last.atMs);
+          links.push({ pid, estimateBps, sendDelayMs, loss, audioBps });
+          windows.set(pid, { atMs: now, sendDelaySeconds, packetsSent, audioWireBytes });
         }
       }
       for (const key of seen.keys()) if (!live.has(key)) seen.delete(key);

@@ -162,6 +162,11 @@ export interface DownLinkReport {
   sendDelayMs: number;
   /** The highest fraction of video packets its subscriber reported lost (RTCP), 0..1. */
   loss: number;
+  /**
+   * What its audio took on the wire over the same window, bit/s: payload, RTP headers, and about 40 bytes a packet
+   * of IP, UDP and SRTP. The estimate counts those too; this is the part of it video cannot have.
+   */
+  audioBps: number;
 }
 
 /** A subscriber's PLI/FIR count on one slot since the last report. */

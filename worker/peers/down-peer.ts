@@ -7,7 +7,7 @@ import type { Remote } from 'comlink';
 import type { CodecChoice, MediaKind, PeerCommands, PeerState, RouteName } from '../../src/shared/host-bridge';
 import { logger } from '../log';
 import { ProbeSchedule } from './probe-schedule';
-import { estimateFor, videoShare, type Forwarded } from './link-shares';
+import { estimateFor, videoShare } from './link-shares';
 import type { DownSink } from '../media/down-sink';
 import type { ForwardedDown, Forwarder } from '../media/forwarder';
 import type { SwitchReason } from '../core/forwarding-core';
@@ -69,6 +69,8 @@ export interface LinkFigures {
   estimateBps: number;
   sendDelayMs: number;
   loss: number;
+  /** What its audio took on the wire, bit/s. */
+  audioBps: number;
 }
 
 export class DownPeerClosedError extends Error {
@@ -196,7 +198,7 @@ export class DownPeer {
     slot.binding = binding;
     // a track subscribed on a connection whose estimate is known starts within its share (the others' shares
     // shrink at the next report; their congestion state is left as it is)
-    if (this.lastLink) this.forwarder.setDownLink(binding.forwarded, videoShare(this.lastLink.estimateBps, this.forwarded()), 0, 0);
+    if (this.lastLink) this.forwarder.setDownLink(binding.forwarded, videoShare(this.lastLink.estimateBps, this.videoDowns(), this.lastLink.audioBps), 0, 0);
     slot.label = { stream: `${up.publisherSid}|${up.sid}`, track: up.sid };
     slot.lastCodec = up.mimeType;
     slot.codec = up.codec;
@@ -261,10 +263,10 @@ export class DownPeer {
    * What this connection carries, from the host's stats: each video down's layer choice gets its share of the
    * estimate (link-shares.ts) with the connection's send delay and loss.
    */
-  setLink(estimateBps: number, sendDelayMs: number, loss: number, nowMs = performance.now()): void {
-    this.lastLink = { estimateBps, sendDelayMs, loss };
-    const forwarded = this.forwarded();
-    const share = videoShare(estimateBps, forwarded);
+  setLink(estimateBps: number, sendDelayMs: number, loss: number, audioBps: number, nowMs = performance.now()): void {
+    this.lastLink = { estimateBps, sendDelayMs, loss, audioBps };
+    const videoDowns = this.videoDowns();
+    const share = videoShare(estimateBps, videoDowns, audioBps);
     let short = 0;
     for (const b of this.activeBindings()) {
       if (b.up.kind !== 'video') continue;
@@ -274,16 +276,14 @@ export class DownPeer {
     // GoogCC's estimate grows only when probed while the connection carries less than it could: probe for the
     // estimate whose share would cover the layer a down is held below
     if (this.probes.due(short, nowMs)) {
-      const bps = estimateFor(short, forwarded);
+      const bps = estimateFor(short, videoDowns, audioBps);
       log.debug(`${this.pid}: probing at ${Math.round(bps / 1000)} kbit/s (estimate ${Math.round(estimateBps / 1000)})`);
       this.commands.probeDown(this.pid, bps).catch((e: Error) => log.warn(`probe for ${this.pid} failed: ${e.message}`));
     }
   }
 
-  private forwarded(): Forwarded {
-    const bound = this.activeBindings();
-    const video = bound.filter((b) => b.up.kind === 'video').length;
-    return { video, audio: bound.length - video };
+  private videoDowns(): number {
+    return this.activeBindings().filter((b) => b.up.kind === 'video').length;
   }
 
   private activeBindings(): DownBinding[] {
