@@ -111,11 +111,11 @@ const BITRATE_HINT = /^x-google-(?:start|min|max)-bitrate=/i;
  * Takes the client's bitrate hints (`x-google-start-bitrate` and its min and max kin) out of every fmtp line before
  * the host applies the offer. They are the client's advice to its own encoder, but Chromium reads them from a remote
  * description as limits for the whole connection's sending (one set for every section). On one connection that is
- * the host's forwarding: livekit-client adds a start bitrate of 90 % of its track's (270 kbit/s for a 300 kbit/s
- * camera) to each offer, and each offer that changed it reset the host's estimate for that subscriber to 270 kbit/s
- * mid-call (measured: every connection of a room at once, each time a participant joined). Below what it forwards,
- * GoogCC then climbs back by ~50 kbit/s a second, and meanwhile the pacer holds video for up to 1.5 s. The host's
- * answer never carried them back (Chromium does not echo them), so the client's own sending is unchanged.
+ * the host's forwarding: livekit-client writes a start bitrate of 90 % of its camera's (270 kbit/s for 300 kbit/s)
+ * into its offers, and with it in the offers the host applied, the host's estimate for that subscriber fell back to
+ * 270 kbit/s mid-call (measured: every connection of a room at once, when a participant joined). Below what it
+ * forwards, GoogCC then climbs back by ~50 kbit/s a second, and meanwhile the pacer holds video for up to 1.5 s.
+ * The host's answer never carried them back (Chromium does not echo them), so the client's own sending is unchanged.
  */
 export function withoutBitrateHints(offer: string): string {
   const parts = splitSdp(offer);
